@@ -136,6 +136,42 @@ class SamplerTest {
         return df * Math.pow(1 - a + z * Math.sqrt(a), 3);
     }
 
+    /**
+     * top_p over a large vocabulary (where only the head is sorted) keeps exactly the tokens of the textbook
+     * rule: sort all ascending, drop while the cumulative probability is <= 1 - top_p, keep the largest.
+     */
+    @Test
+    void topPOverALargeVocabularyMatchesTheFullSortRule() {
+        java.util.Random random = new java.util.Random(17);
+        int vocab = 20_000;
+        Sampler sampler = new Sampler(vocab);
+        for (int trial = 0; trial < 30; trial++) {
+            float[] logits = new float[vocab];
+            double scale = 0.5 + 6 * random.nextDouble();
+            for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * scale);
+            if (trial % 3 == 0) for (int i = 0; i < vocab; i += 7) logits[i] = logits[0]; // many ties
+            double topP = 0.05 + 0.9 * random.nextDouble();
+            SamplingParams p = new SamplingParams(true, 1.0, 0, topP, 0.0, 1.0);
+            assertArrayEquals(fullSortTopP(logits, topP), sampler.distribution(logits, null, 0, p).support(),
+                    "trial " + trial + " scale " + scale + " top_p " + topP);
+        }
+    }
+
+    private static int[] fullSortTopP(float[] logits, double topP) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[a], logits[b]) : Integer.compare(a, b));
+        double max = logits[order[order.length - 1]], total = 0;
+        for (float l : logits) total += Math.exp(l - max);
+        boolean[] removed = new boolean[logits.length];
+        double cumulative = 0;
+        for (int j = 0; j < order.length - 1; j++) {
+            cumulative += Math.exp(logits[order[j]] - max) / total;
+            if (cumulative <= 1 - topP) removed[order[j]] = true;
+        }
+        return java.util.stream.IntStream.range(0, logits.length).filter(i -> !removed[i]).toArray();
+    }
+
     @Test
     void greedyTakesTheLowestIdAmongTiedMaxima() {
         float[] logits = {0.5f, 2f, -1f, 2f, 2f, 1.9f};
