@@ -22,6 +22,7 @@ public final class Sampler {
     private final int[] penalized;     // epoch stamp per token: repetition penalty applies once per token
     private int epoch;
     private final long[] sortKeys;     // (sortable float bits << 32 | token id) for top_p
+    private final double[] weights;    // exp(score - max) of the current scores
     private float[] heap = new float[64]; // top_k min-heap, grown on demand
 
     public Sampler(int vocabSize) {
@@ -30,6 +31,7 @@ public final class Sampler {
         this.scores = new float[vocabSize];
         this.penalized = new int[vocabSize];
         this.sortKeys = new long[vocabSize];
+        this.weights = new double[vocabSize];
     }
 
     /** The next token. Does not modify logits. history[0..historyLength) are the tokens so far (prompt included). */
@@ -41,14 +43,16 @@ public final class Sampler {
         float max = maxScore();
         double total = 0;
         for (int i = 0; i < vocabSize; i++) {
-            if (scores[i] != Float.NEGATIVE_INFINITY) total += Math.exp((double) scores[i] - max);
+            double w = scores[i] == Float.NEGATIVE_INFINITY ? 0 : Math.exp((double) scores[i] - max);
+            weights[i] = w;
+            total += w;
         }
         double target = RandomStream.uniform(seed, sampleIndex, step) * total;
         double acc = 0;
         int last = -1;
         for (int i = 0; i < vocabSize; i++) {
-            if (scores[i] == Float.NEGATIVE_INFINITY) continue;
-            acc += Math.exp((double) scores[i] - max);
+            if (weights[i] == 0) continue;
+            acc += weights[i];
             last = i;
             if (target < acc) return i;
         }
@@ -187,6 +191,7 @@ public final class Sampler {
             float v = scores[i];
             if (v == Float.NEGATIVE_INFINITY) continue; // probability 0: removed already, sorts first
             double w = Math.exp((double) v - max);
+            weights[i] = w;
             total += w;
             bucketMass[bucket(v, max)] += w;
         }
@@ -206,7 +211,7 @@ public final class Sampler {
             float v = scores[i];
             if (v == Float.NEGATIVE_INFINITY) continue;
             if (bucket(v, max) > cut) {
-                cumulative += Math.exp((double) v - max) / total;
+                cumulative += weights[i] / total;
                 scores[i] = Float.NEGATIVE_INFINITY;
             } else {
                 sortKeys[n++] = ((long) sortableBits(v) << 32) | i;
@@ -216,7 +221,7 @@ public final class Sampler {
         double threshold = 1.0 - topP;
         for (int j = 0; j < n - 1; j++) { // the last (largest) is always kept
             int id = (int) sortKeys[j];
-            cumulative += Math.exp((double) scores[id] - max) / total;
+            cumulative += weights[id] / total;
             if (cumulative > threshold) break; // cumulative only grows
             scores[id] = Float.NEGATIVE_INFINITY;
         }

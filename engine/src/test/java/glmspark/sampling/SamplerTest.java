@@ -67,7 +67,8 @@ class SamplerTest {
     }
 
     /**
-     * 20000 draws per reference case (seed fixed, steps 0..19999) against transformers' probabilities: Pearson
+     * 20000 draws per reference case of rows 0 and 3 (every setting; row 3 has top-k ties), seed fixed,
+     * steps 0..19999, against transformers' probabilities: Pearson
      * chi-square with cells of expected count < 5 pooled, at significance 1e-4 (critical value from the
      * Wilson-Hilferty approximation). A sampler drawing from a wrong distribution (e.g. off by one token in the
      * CDF walk, or a biased uniform) fails by orders of magnitude.
@@ -77,6 +78,7 @@ class SamplerTest {
         Sampler sampler = new Sampler(rows[0].length);
         int draws = 20_000;
         for (Case c : cases) {
+            if (c.row != 0 && c.row != 3) continue; // rows 1 and 2 add run time, not coverage
             int[] counts = new int[rows[0].length];
             for (int t = 0; t < draws; t++) {
                 counts[sampler.sample(rows[c.row], c.history, c.history.length, c.params, 1234L, 0, t)]++;
