@@ -65,7 +65,7 @@ public final class ChatTemplate {
     /** A template from its source; extraVariables (bos_token, eos_token, ...) are visible to it. */
     public static ChatTemplate of(String source, Map<String, Object> extraVariables) {
         if (source == null) throw new IllegalArgumentException("chat template source is null");
-        return new ChatTemplate(source, extraVariables == null ? Map.of() : Map.copyOf(extraVariables));
+        return new ChatTemplate(source, extraVariables == null ? Map.of() : new LinkedHashMap<>(extraVariables));
     }
 
     /**
