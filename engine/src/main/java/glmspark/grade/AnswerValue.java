@@ -285,11 +285,12 @@ sealed interface AnswerValue {
                 if (rg.equals(rp)) return true;
                 // a rounded decimal for a non-terminating fraction (0.333333 for 1/3), never for an integer gold
                 return Expr.hasDecimal(p) && !rg.isInteger() && !Expr.hasDecimal(g)
-                        && close(new Expr.Complex(rg.toDouble(), 0), new Expr.Complex(rp.toDouble(), 0), DECIMAL_TOL);
+                        && approximates(new Expr.Complex(rp.toDouble(), 0), new Expr.Complex(rg.toDouble(), 0), Expr.decimalPlaces(p));
             }
             if (rg != null && rg.isInteger() && Expr.hasDecimal(p)) return false;
             Expr.Complex a = Expr.eval(g, Map.of()), b = Expr.eval(p, Map.of());
             if (!a.finite() || !b.finite()) return false;
+            if (Expr.hasDecimal(p) && !Expr.hasDecimal(g)) return approximates(b, a, Expr.decimalPlaces(p));
             return close(a, b, decimals ? DECIMAL_TOL : EXACT_TOL);
         }
         int valid = 0;
@@ -323,6 +324,15 @@ sealed interface AnswerValue {
             out.add(env);
         }
         return out;
+    }
+
+    /**
+     * A decimal prediction for an exact non-integer value: within relative 1e-6, or correctly rounded to at least
+     * 6 decimal places (Math-Verify rounds to 6 places: 0.333333 is 1/3, 0.3333 is not).
+     */
+    static boolean approximates(Expr.Complex pred, Expr.Complex exact, int places) {
+        if (close(pred, exact, DECIMAL_TOL)) return true;
+        return places >= 6 && pred.sub(exact).abs() <= 0.5 * Math.pow(10, -places) * (1 + 1e-9);
     }
 
     static boolean close(Expr.Complex a, Expr.Complex b, double relTol) {

@@ -7,8 +7,8 @@ import java.util.Set;
 /** A parsed scalar math expression. Evaluated exactly (rationals) where possible, else as complex doubles. */
 sealed interface Expr {
 
-    /** A number literal; decimal marks literals written with a decimal point (approximations). */
-    record Num(Rational value, boolean decimal, boolean integerLiteral) implements Expr {}
+    /** A number literal; decimal marks literals written with a decimal point (approximations), places its digits after the point. */
+    record Num(Rational value, boolean decimal, boolean integerLiteral, int places) implements Expr {}
     record Var(String name) implements Expr {}
     enum Constant implements Expr { PI, E, I, INFINITY }
     record Neg(Expr a) implements Expr {}
@@ -221,6 +221,19 @@ sealed interface Expr {
             case Binom b -> hasDecimal(b.n()) || hasDecimal(b.k());
             case Func f -> hasDecimal(f.arg());
             default -> false;
+        };
+    }
+
+    /** The most digits after a decimal point among the literals (0 when none). */
+    static int decimalPlaces(Expr e) {
+        return switch (e) {
+            case Num n -> n.places();
+            case Neg n -> decimalPlaces(n.a());
+            case Add a -> Math.max(decimalPlaces(a.a()), decimalPlaces(a.b()));
+            case Sub a -> Math.max(decimalPlaces(a.a()), decimalPlaces(a.b()));
+            case Mul a -> Math.max(decimalPlaces(a.a()), decimalPlaces(a.b()));
+            case Div a -> Math.max(decimalPlaces(a.a()), decimalPlaces(a.b()));
+            default -> 0;
         };
     }
 

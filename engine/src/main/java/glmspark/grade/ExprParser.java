@@ -129,7 +129,12 @@ final class ExprParser {
         char c = peek();
         if (c == '{') return parseArg();
         if (c == '-') { pos++; return new Expr.Neg(parseScriptArg()); }
-        if (Character.isDigit(c)) { pos++; return new Expr.Num(Rational.of(c - '0'), false, true); }
+        if (Character.isDigit(c)) {
+            // x^10 without braces: read as x^{10} (what the writer meant; LaTeX would render x^1 0)
+            int start = pos;
+            while (Character.isDigit(peek())) pos++;
+            return new Expr.Num(Rational.ofDecimal(s.substring(start, pos)), false, true, 0);
+        }
         if (Character.isLetter(c) || c == '\\') return parseArg();
         if (c == '(') return parsePrimary();
         throw new Fail("bad superscript");
@@ -156,7 +161,7 @@ final class ExprParser {
             pos++;
             return e;
         }
-        if (Character.isDigit(c)) { pos++; return new Expr.Num(Rational.of(c - '0'), false, true); }
+        if (Character.isDigit(c)) { pos++; return new Expr.Num(Rational.of(c - '0'), false, true, 0); }
         if (Character.isLetter(c)) { pos++; return letter(c); }
         if (c == '\\') return parsePrimary();
         throw new Fail("bad argument");
@@ -191,16 +196,17 @@ final class ExprParser {
             int start = pos;
             while (Character.isDigit(peek())) pos++;
             boolean decimal = false;
+            int places = 0;
             if (peek() == '.' && pos + 1 < s.length() && Character.isDigit(s.charAt(pos + 1))) {
                 decimal = true;
                 pos++;
-                while (Character.isDigit(peek())) pos++;
+                while (Character.isDigit(peek())) { pos++; places++; }
             }
             if (peek() == '_') throw new Fail("base subscript");
             String lit = s.substring(start, pos);
             Rational v = Rational.ofDecimal(lit);
             // "18.0" is written as a decimal but is exactly an integer; keep the flag for tolerance decisions
-            return new Expr.Num(v, decimal, !decimal);
+            return new Expr.Num(v, decimal, !decimal, places);
         }
         if (c == '(' || c == '[' || c == '{') {
             char close = c == '(' ? ')' : c == '[' ? ']' : '}';
@@ -235,7 +241,7 @@ final class ExprParser {
                 }
                 case "sqrt" -> {
                     skipWs();
-                    Expr index = new Expr.Num(Rational.of(2), false, true);
+                    Expr index = new Expr.Num(Rational.of(2), false, true, 0);
                     if (peek() == '[') {
                         pos++;
                         index = parseExpr();

@@ -86,7 +86,7 @@ public final class Grader {
             default -> {
                 String g = LatexNormalizer.normalize(gold), p = LatexNormalizer.normalize(predicted);
                 if (g.isEmpty() || p.isEmpty()) return false;
-                if (g.replace(" ", "").equals(p.replace(" ", ""))) return true;
+                if (squash(g).equals(squash(p))) return true;
                 AnswerValue gv = AnswerValue.parse(g), pv = AnswerValue.parse(p);
                 if (AnswerValue.equal(gv, pv)) return true;
                 if (type == AnswerType.NUMBER && pv instanceof AnswerValue.Text) {
@@ -126,6 +126,11 @@ public final class Grader {
         if (d.startsWith("gsm")) return AnswerType.NUMBER;
         if (d.contains("mmlu") || d.contains("gpqa") || d.contains("choice")) return AnswerType.CHOICE;
         return AnswerType.MATH;
+    }
+
+    /** Drops spaces except between two digits ("2 0 4" is not 204). */
+    private static String squash(String s) {
+        return s.replaceAll("(?<![0-9]) | (?![0-9])", "");
     }
 
     // ---------------------------------------------------------------- extraction helpers

@@ -46,7 +46,7 @@ final class LatexNormalizer {
         s = s.replace("\\lbrace", "\\{").replace("\\rbrace", "\\}").replace("\\lvert", "|").replace("\\rvert", "|");
         s = s.replaceAll("\\\\[dtc]frac(?![a-zA-Z])", "\\\\frac");
         s = s.replace("\\displaystyle", "").replace("\\!", "");
-        s = s.replaceAll("\\\\(?:,|;|:|quad|qquad)(?![a-zA-Z])", " ").replace("\\ ", " ").replace("~", " ");
+        s = s.replaceAll("\\\\(?:,|;|:|quad|qquad)(?![a-zA-Z])", " ").replaceAll("(?<!\\\\)\\\\ ", " ").replace("~", " ");
         // degrees: ^\circ, ^{\circ}, \degree
         s = s.replaceAll("\\^\\s*\\{?\\s*\\\\circ\\s*\\}?", "").replace("\\degree", "").replace("\\circ", "");
         s = s.replace("\\%", "").replace("%", "");

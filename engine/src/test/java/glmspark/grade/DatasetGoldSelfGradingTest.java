@@ -59,12 +59,17 @@ class DatasetGoldSelfGradingTest {
             golds.add(Grader.extractGold(a.asText(), type));
             ids.add(row.path("id").asText("line " + (i + 1)));
         }
-        int n = golds.size(), selfOk = 0, wrappedOk = 0, otherWrong = 0, otherCompared = 0;
+        int n = golds.size(), selfOk = 0, wrappedOk = 0, otherWrong = 0, otherCompared = 0, structuralOk = 0, textOnly = 0;
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String g = golds.get(i);
             if (Grader.equivalent(g, g, type)) selfOk++;
             else failures.add("self    " + ids.get(i) + ": " + g);
+            // the same comparison without the string shortcut: parsed value against itself
+            AnswerValue v = AnswerValue.parse(LatexNormalizer.normalize(g));
+            if (v instanceof AnswerValue.Text) textOnly++;
+            if (AnswerValue.equal(v, AnswerValue.parse(LatexNormalizer.normalize(g)))) structuralOk++;
+            else failures.add("parsed  " + ids.get(i) + ": " + g + " -> " + v);
             String wrapped = "We simplify step by step.\n\nTherefore, the final answer is $\\boxed{" + g + "}$.";
             Grade gr = Grader.grade(g, wrapped, type);
             if (gr.correct()) wrappedOk++;
@@ -79,9 +84,11 @@ class DatasetGoldSelfGradingTest {
                 break;
             }
         }
-        System.out.printf("%s: %d rows, self %d, wrapped %d, other-wrong %d/%d%n", name, n, selfOk, wrappedOk, otherWrong, otherCompared);
+        System.out.printf("%s: %d rows, self %d, parsed-self %d (text-only %d), wrapped %d, other-wrong %d/%d%n",
+                name, n, selfOk, structuralOk, textOnly, wrappedOk, otherWrong, otherCompared);
         failures.forEach(f -> System.out.println("  FAIL " + f));
         assertTrue(selfOk >= 0.995 * n, name + " self-equivalence " + selfOk + "/" + n);
+        assertTrue(structuralOk >= 0.995 * n, name + " parsed self-equivalence " + structuralOk + "/" + n);
         assertTrue(wrappedOk >= 0.995 * n, name + " wrapped self-grading " + wrappedOk + "/" + n);
         assertTrue(otherWrong >= 0.995 * otherCompared, name + " other-row rejection " + otherWrong + "/" + otherCompared);
     }
