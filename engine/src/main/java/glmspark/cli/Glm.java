@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 LogitsCommand.class,
                 BenchCommand.class,
                 MakeBenchModelCommand.class,
+                GradeCommand.class,
         })
 public final class Glm implements Runnable {
 
