@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "glm", mixinStandardHelpOptions = true, version = "glm-spark engine 0.1.0",
         description = "GLM-4-0414 / GLM-Z1-0414 inference engine",
         subcommands = {
+                TokenizeCommand.class,
         })
 public final class Glm implements Runnable {
 
