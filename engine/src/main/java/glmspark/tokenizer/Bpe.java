@@ -48,17 +48,20 @@ final class Bpe {
 
     /** Appends the ids of {@code word} to {@code out}. */
     void tokenize(String word, IntList out) {
+        tokenize(word, false, out);
+    }
+
+    /**
+     * Appends the ids of {@code word}; with {@code byteLevel}, {@code word} is raw text that is first mapped to its
+     * byte-level string (the cache then keys on the raw text, so a hit skips the mapping).
+     */
+    void tokenize(String word, boolean byteLevel, IntList out) {
         if (word.isEmpty()) return;
-        if (ignoreMerges) {
-            Integer id = vocab.get(word);
-            if (id != null) {
-                out.add(id);
-                return;
-            }
-        }
         int[] hit = cache.get(word);
         if (hit == null) {
-            hit = merge(word);
+            String symbols = byteLevel ? ByteLevel.encode(word) : word;
+            Integer whole = ignoreMerges ? vocab.get(symbols) : null;
+            hit = whole != null ? new int[] {whole} : merge(symbols);
             if (word.length() < CACHE_MAX_WORD_LENGTH) {
                 if (cache.size() >= CACHE_MAX_ENTRIES) cache.clear();
                 cache.put(word, hit);

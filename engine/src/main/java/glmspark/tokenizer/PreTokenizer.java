@@ -25,6 +25,18 @@ sealed interface PreTokenizer {
     record Split(Pattern pattern, Behavior behavior, boolean invert) implements PreTokenizer {
         public void split(String s, List<String> out) {
             if (s.isEmpty()) return;
+            if (behavior == Behavior.ISOLATED && !invert) {
+                // Every match and every gap is its own piece: no bookkeeping needed.
+                Matcher m = pattern.matcher(s);
+                int prev = 0;
+                while (m.find()) {
+                    if (prev != m.start()) out.add(s.substring(prev, m.start()));
+                    if (m.end() > m.start()) out.add(s.substring(m.start(), m.end()));
+                    prev = m.end();
+                }
+                if (prev != s.length()) out.add(s.substring(prev));
+                return;
+            }
             // (start, end, isMatch) triples covering s, as HF's Pattern::find_matches.
             List<int[]> parts = new ArrayList<>();
             Matcher m = pattern.matcher(s);

@@ -38,6 +38,9 @@ public final class Tokenizer {
 
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer; // null: the whole normalized text is one word
+    // Fast path: the pre-tokenizer ends with a plain ByteLevel step (no prefix, no regex), so the steps before it
+    // give raw pieces and the BPE cache can key on those, skipping the byte mapping on a hit.
+    private final List<PreTokenizer> rawSteps; // null when the fast path does not apply
     private final Bpe model;
     private final boolean byteLevelDecoder;
     private final Map<String, Integer> vocab;
@@ -55,6 +58,10 @@ public final class Tokenizer {
                       boolean byteLevelDecoder) {
         this.normalizer = normalizer;
         this.preTokenizer = preTokenizer;
+        List<PreTokenizer> steps = preTokenizer instanceof PreTokenizer.Sequence seq ? seq.steps()
+                : preTokenizer == null ? List.of() : List.of(preTokenizer);
+        this.rawSteps = !steps.isEmpty() && steps.getLast() instanceof PreTokenizer.ByteLevelSplit bl
+                && !bl.addPrefixSpace() && !bl.useRegex() ? steps.subList(0, steps.size() - 1) : null;
         this.vocab = vocab;
         this.model = new Bpe(vocab, merges, ignoreMerges, unkId, fuseUnk);
         this.byteLevelDecoder = byteLevelDecoder;
@@ -388,6 +395,12 @@ public final class Tokenizer {
     /** Pre-tokenizes normalized text and runs BPE on every piece. */
     private void encodeText(String normalized, IntList out) {
         if (normalized.isEmpty()) return;
+        if (rawSteps != null) {
+            List<String> pieces = List.of(normalized);
+            for (PreTokenizer step : rawSteps) pieces = step.apply(pieces);
+            for (String p : pieces) model.tokenize(p, true, out);
+            return;
+        }
         if (preTokenizer == null) {
             model.tokenize(normalized, out);
             return;
