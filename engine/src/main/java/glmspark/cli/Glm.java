@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 BenchCommand.class,
                 MakeBenchModelCommand.class,
                 GradeCommand.class,
+                TokenizeCommand.class,
         })
 public final class Glm implements Runnable {
 
