@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "GLM-4-0414 / GLM-Z1-0414 inference engine",
         subcommands = {
                 LogitsCommand.class,
+                GenerateCommand.class,
+                ChatTemplateCommand.class,
                 BenchCommand.class,
                 MakeBenchModelCommand.class,
                 GradeCommand.class,
