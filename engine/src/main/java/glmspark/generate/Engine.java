@@ -145,6 +145,11 @@ public final class Engine implements AutoCloseable {
         return scheduler.generatedTokens();
     }
 
+    /** Requests restarted because the KV cache ran out of blocks (they reproduce the same tokens). */
+    public int preemptions() {
+        return scheduler.preemptions();
+    }
+
     /**
      * Renders {@code messages} with the model's chat template (generation prompt added) and encodes it.
      * Unless {@code specialInContent}, special-token strings inside message contents stay plain text.

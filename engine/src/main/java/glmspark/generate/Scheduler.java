@@ -52,7 +52,8 @@ public final class Scheduler implements AutoCloseable {
     private final Batch batch = new Batch();
     private float[] logits = new float[0];
     private final float[] rowLogits;
-    private long generatedTokens;
+    private volatile long generatedTokens;
+    private volatile int preemptions;
 
     public Scheduler(Glm4Model model, KvCache cache, Tokenizer tokenizer, int[] eosIds, int maxBatchTokens,
                      int maxSequences) {
@@ -72,6 +73,11 @@ public final class Scheduler implements AutoCloseable {
     /** Tokens generated since start (all samples). */
     public long generatedTokens() {
         return generatedTokens;
+    }
+
+    /** Requests restarted because the KV cache ran out of blocks. */
+    public int preemptions() {
+        return preemptions;
     }
 
     public CompletableFuture<List<Completion>> submit(GenerationRequest request, Consumer<Completion> onEach) {
@@ -267,6 +273,7 @@ public final class Scheduler implements AutoCloseable {
                     + cache.maxBlocks() + " blocks); raise the budget or lower n / max_new_tokens");
         }
         admitted.remove(victim);
+        preemptions++;
         if (victim.promptSeq != null) cache.release(victim.promptSeq);
         if (victim.samples != null) for (Sample s : victim.samples) if (!s.done) cache.release(s.seq);
         victim.reset();
