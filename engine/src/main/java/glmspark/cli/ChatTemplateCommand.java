@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import glmspark.chat.ChatTemplate;
+import glmspark.generate.Prompt;
+import glmspark.generate.PromptEncoder;
 import glmspark.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,8 +15,6 @@ import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,8 +35,7 @@ public final class ChatTemplateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ChatTemplate template = ChatTemplate.load(model);
-        Tokenizer tok = Tokenizer.load(model.resolve("tokenizer.json"));
+        PromptEncoder encoder = new PromptEncoder(ChatTemplate.load(model), Tokenizer.load(model.resolve("tokenizer.json")));
         int errors = 0;
         try (PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), false)) {
             for (JsonLines.Line line : JsonLines.read(input)) {
@@ -46,22 +45,13 @@ public final class ChatTemplateCommand implements Callable<Integer> {
                     if (!j.path("messages").isArray())
                         throw new IllegalArgumentException(input + " line " + line.number() + ": 'messages' must be an array");
                     List<Map<String, Object>> messages = JsonLines.JSON.convertValue(j.get("messages"), new TypeReference<>() { });
-                    if (!specialInContent) {
-                        List<Map<String, Object>> protectedMessages = new ArrayList<>();
-                        for (Map<String, Object> m : messages) {
-                            Map<String, Object> copy = new HashMap<>(m);
-                            if (copy.get("content") instanceof String s) copy.put("content", tok.protect(s));
-                            protectedMessages.add(copy);
-                        }
-                        messages = protectedMessages;
-                    }
                     List<Map<String, Object>> tools = j.path("tools").isArray()
                             ? JsonLines.JSON.convertValue(j.get("tools"), new TypeReference<>() { }) : null;
-                    String rendered = template.render(messages, j.path("add_generation_prompt").asBoolean(true), tools);
+                    Prompt p = encoder.encode(messages, tools, j.path("add_generation_prompt").asBoolean(true), specialInContent);
                     ObjectNode o = JsonLines.JSON.createObjectNode();
-                    o.put("rendered", Tokenizer.unprotect(rendered));
+                    o.put("rendered", p.rendered());
                     ArrayNode ids = o.putArray("input_ids");
-                    for (int id : tok.encode(rendered, true)) ids.add(id);
+                    for (int id : p.ids()) ids.add(id);
                     out.println(o);
                 } catch (RuntimeException e) {
                     errors++;

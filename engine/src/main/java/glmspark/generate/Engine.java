@@ -16,8 +16,6 @@ import glmspark.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +35,7 @@ public final class Engine implements AutoCloseable {
 
     private final ModelFolder folder;
     private final Tokenizer tokenizer;
-    private final ChatTemplate chat;
+    private final PromptEncoder prompts;
     private final Parallel parallel;
     private final Glm4Model model;
     private final KvCache cache;
@@ -47,7 +45,7 @@ public final class Engine implements AutoCloseable {
     private Engine(ModelFolder folder, Tokenizer tokenizer, ChatTemplate chat, EngineOptions options) throws IOException {
         this.folder = folder;
         this.tokenizer = tokenizer;
-        this.chat = chat;
+        this.prompts = new PromptEncoder(chat, tokenizer);
         this.parallel = new Parallel(options.effectiveThreads());
         try {
             this.model = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), parallel);
@@ -155,21 +153,7 @@ public final class Engine implements AutoCloseable {
      * Unless {@code specialInContent}, special-token strings inside message contents stay plain text.
      */
     public Prompt encodeChat(List<Map<String, Object>> messages, boolean specialInContent) {
-        List<Map<String, Object>> msgs = messages;
-        if (!specialInContent) {
-            msgs = new ArrayList<>();
-            for (Map<String, Object> m : messages) {
-                Map<String, Object> copy = new HashMap<>(m);
-                if (copy.get("content") instanceof String s) copy.put("content", tokenizer.protect(s));
-                msgs.add(copy);
-            }
-        }
-        String rendered = chat.render(msgs, true, null);
-        int[] ids = tokenizer.encode(rendered, true);
-        String shown = Tokenizer.unprotect(rendered);
-        int open = shown.lastIndexOf("<think>");
-        boolean opensThink = open >= 0 && shown.indexOf("</think>", open) < 0 && shown.substring(open + 7).isBlank();
-        return new Prompt(shown, ids, opensThink);
+        return prompts.encode(messages, null, true, specialInContent);
     }
 
     /**
