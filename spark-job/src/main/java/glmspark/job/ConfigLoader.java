@@ -135,8 +135,16 @@ public final class ConfigLoader {
     static void applyOverride(ObjectNode root, String kv) {
         int eq = kv.indexOf('=');
         if (eq <= 0) throw new IllegalArgumentException("--conf expects key=value, got '" + kv + "'");
-        String[] keys = kv.substring(0, eq).trim().split("\\.");
+        String key = kv.substring(0, eq).trim();
         JsonNode value = scalar(kv.substring(eq + 1));
+        if (key.startsWith("spark.")) {
+            // The spark map's keys contain dots themselves: spark.spark.executor.cores=4 sets "spark.executor.cores".
+            JsonNode m = root.get("spark");
+            ObjectNode map = m instanceof ObjectNode o ? o : root.putObject("spark");
+            map.put(key.substring("spark.".length()), value.asText());
+            return;
+        }
+        String[] keys = key.split("\\.");
         JsonNode node = root;
         for (int i = 0; i < keys.length; i++) {
             String k = keys[i];

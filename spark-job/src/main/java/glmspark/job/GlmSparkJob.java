@@ -62,12 +62,17 @@ public final class GlmSparkJob {
         }
     }
 
-    public static Summary run(SparkSession spark, JobConfig cfg) throws Exception {
-        // 1. Checks that need no executor: speculation would run a prompt twice; the model must be readable.
-        if (spark.sparkContext().conf().getBoolean("spark.speculation", false)) {
+    /** A speculative copy of a generation task doubles the work and competes for the same accelerator. */
+    public static void refuseSpeculation(org.apache.spark.SparkConf conf) {
+        if (conf.getBoolean("spark.speculation", false)) {
             throw new IllegalStateException("spark.speculation=true is not supported: a speculative copy of a generation "
                     + "task doubles the work and fights the original for the same accelerator. Set spark.speculation=false.");
         }
+    }
+
+    public static Summary run(SparkSession spark, JobConfig cfg) throws Exception {
+        // 1. Checks that need no executor: speculation would run a prompt twice; the model must be readable.
+        refuseSpeculation(spark.sparkContext().getConf());
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         ModelCheck.ModelInfo model = ModelCheck.validate(cfg.model, hadoop);
 

@@ -175,6 +175,7 @@ public final class RunManifest {
 
     static String firstDifference(JsonNode a, JsonNode b, String at) {
         if (a.equals(b)) return null;
+        if (a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0) return null;
         if (a.isObject() && b.isObject()) {
             var names = new java.util.TreeSet<String>();
             a.fieldNames().forEachRemaining(names::add);
@@ -183,12 +184,14 @@ public final class RunManifest {
                 String d = firstDifference(a.path(n), b.path(n), at.isEmpty() ? n : at + "." + n);
                 if (d != null) return d;
             }
+            return null;
         }
         if (a.isArray() && b.isArray() && a.size() == b.size()) {
             for (int i = 0; i < a.size(); i++) {
                 String d = firstDifference(a.get(i), b.get(i), at + "[" + i + "]");
                 if (d != null) return d;
             }
+            return null;
         }
         return at.isEmpty() ? "(whole)" : at;
     }
