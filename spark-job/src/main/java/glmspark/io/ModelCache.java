@@ -13,8 +13,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -91,10 +89,21 @@ public final class ModelCache {
                 manifest.append(st.getPath().getName()).append('\t').append(size).append('\t').append(onDisk).append('\n');
             }
             Files.writeString(tmp.resolve(COMPLETE), manifest.toString());
+            if (Files.exists(dest) && !isComplete(dest, files)) {
+                // A damaged or stale copy: move it aside (atomically, so a concurrent reader never sees it half
+                // deleted) and replace it.
+                Path stale = cache.resolve("." + key + "." + UUID.randomUUID() + ".stale");
+                try {
+                    Files.move(dest, stale, StandardCopyOption.ATOMIC_MOVE);
+                    deleteTree(stale);
+                } catch (java.nio.file.NoSuchFileException ignored) {
+                    // another executor moved it first
+                }
+            }
             try {
                 Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-                // Another executor of this node finished first; use its copy if it is whole.
+            } catch (java.nio.file.FileSystemException e) {
+                // Another executor of this node finished first (rename onto a non-empty folder fails); use its copy.
                 if (!isComplete(dest, files)) throw new IOException("model cache: " + dest + " exists but is incomplete", e);
             }
         } finally {
