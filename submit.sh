@@ -36,32 +36,33 @@ fi
 
 log4j="-Dlog4j2.configurationFile=file:$here/conf/log4j2.properties"
 
-if [ -n "${SPARK_HOME:-}" ] || [ -n "$master" ]; then
-  if [ -z "${SPARK_HOME:-}" ]; then
-    echo "submit: --master $master needs SPARK_HOME (a Spark 4.2 distribution) for spark-submit" >&2
-    exit 2
+if [ -n "${SPARK_HOME:-}" ]; then
+  submit=("$SPARK_HOME/bin/spark-submit")
+else
+  # Spark from the Maven jars: the classpath of spark-job including provided scope, cached until the poms change.
+  cp_file="$here/spark-job/target/classpath.txt"
+  if [ ! -s "$cp_file" ] || [ "$here/spark-job/pom.xml" -nt "$cp_file" ] || [ "$here/pom.xml" -nt "$cp_file" ]; then
+    echo "submit: resolving the Spark classpath (mvn dependency:build-classpath)..." >&2
+    mvn -B -q -ntp -pl spark-job -am dependency:build-classpath -Dmdep.includeScope=provided \
+      -Dmdep.outputFile="$cp_file" >&2
   fi
-  exec "$SPARK_HOME/bin/spark-submit" --class glmspark.job.GlmSparkJob \
+  export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  # shellcheck disable=SC2206
+  submit=("$JAVA_HOME/bin/java" $jvm_flags -Xss4m ${GLM_JAVA_OPTS:-} "$log4j"
+          -cp "$jar:$here/engine/target/glm-engine.jar:$(cat "$cp_file")" org.apache.spark.deploy.SparkSubmit)
+fi
+
+if [ -n "${SPARK_HOME:-}" ] || [ -n "$master" ]; then
+  # A real cluster (or SPARK_HOME's local mode): ship the shaded application jar; executors get the JVM flags.
+  exec "${submit[@]}" --class glmspark.job.GlmSparkJob \
     ${master:+--master "$master"} \
     --conf "spark.driver.extraJavaOptions=$jvm_flags $log4j" \
     --conf "spark.executor.extraJavaOptions=$jvm_flags" \
     --conf spark.speculation=false \
-    --files "$here/conf/log4j2.properties" \
     "$shaded" "${args[@]}"
 fi
 
-# Local mode: the classpath of spark-job including provided scope (Spark), cached until the poms change.
-cp_file="$here/spark-job/target/classpath.txt"
-if [ ! -s "$cp_file" ] || [ "$here/spark-job/pom.xml" -nt "$cp_file" ] || [ "$here/pom.xml" -nt "$cp_file" ]; then
-  echo "submit: resolving the Spark classpath (mvn dependency:build-classpath)..." >&2
-  mvn -B -q -ntp -pl spark-job dependency:build-classpath -Dmdep.includeScope=provided \
-    -Dmdep.outputFile="$cp_file" >&2 || \
-  mvn -B -q -ntp -pl spark-job -am dependency:build-classpath -Dmdep.includeScope=provided -Dmdep.outputFile="$cp_file" >&2
-fi
-export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-# shellcheck disable=SC2086
-exec "$JAVA_HOME/bin/java" $jvm_flags -Xss4m ${GLM_JAVA_OPTS:-} $log4j \
-  -cp "$jar:$here/engine/target/glm-engine.jar:$(cat "$cp_file")" \
-  org.apache.spark.deploy.SparkSubmit --master "local[*]" --class glmspark.job.GlmSparkJob \
+# Local mode in this JVM: the classes are already on the classpath.
+exec "${submit[@]}" --master "local[*]" --class glmspark.job.GlmSparkJob \
   --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false \
   spark-internal "${args[@]}" 2> >(grep -v 'WARNING: Using incubator modules' >&2)
