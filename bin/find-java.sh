@@ -17,3 +17,4 @@ glm_find_java() {
 }
 glm_find_java
 export PATH="$JAVA_HOME/bin:$PATH"
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"

@@ -7,6 +7,13 @@ import picocli.CommandLine.Command;
 @Command(name = "glm", mixinStandardHelpOptions = true, version = "glm-spark engine 0.1.0",
         description = "GLM-4-0414 / GLM-Z1-0414 inference engine",
         subcommands = {
+                LogitsCommand.class,
+                GenerateCommand.class,
+                ChatTemplateCommand.class,
+                BenchCommand.class,
+                MakeBenchModelCommand.class,
+                GradeCommand.class,
+                TokenizeCommand.class,
         })
 public final class Glm implements Runnable {
 

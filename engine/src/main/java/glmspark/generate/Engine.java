@@ -1,49 +1,214 @@
 package glmspark.generate;
 
+import glmspark.chat.ChatTemplate;
+import glmspark.cpu.Parallel;
+import glmspark.format.GenerationConfig;
+import glmspark.format.ModelConfig;
+import glmspark.format.ModelFolder;
+import glmspark.format.ModelFormatException;
+import glmspark.model.Glm4Model;
+import glmspark.model.KvCache;
+import glmspark.reasoning.ReasoningSplit;
+import glmspark.sampling.SamplingParams;
+import glmspark.tokenizer.StreamDecoder;
+import glmspark.tokenizer.Tokenizer;
+
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
  * The engine as callers (the CLI, the Spark job) see it: one model, its tokenizer and chat template, and a
  * continuous-batching scheduler that any number of threads may submit to. Open one per JVM and share it.
+ * Opening is cheap: weights are memory-mapped, not read.
  */
 public final class Engine implements AutoCloseable {
 
-    private Engine() {
+    /** KV positions per cache block. */
+    public static final int KV_BLOCK = 16;
+
+    private final ModelFolder folder;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate chat;
+    private final Parallel parallel;
+    private final Glm4Model model;
+    private final KvCache cache;
+    private final Scheduler scheduler;
+    private final int[] eosIds;
+
+    private Engine(ModelFolder folder, Tokenizer tokenizer, ChatTemplate chat, EngineOptions options) throws IOException {
+        this.folder = folder;
+        this.tokenizer = tokenizer;
+        this.chat = chat;
+        this.parallel = new Parallel(options.effectiveThreads());
+        try {
+            this.model = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), parallel);
+        } catch (IOException | RuntimeException e) {
+            parallel.close();
+            throw e;
+        }
+        long budget = options.kvBudgetBytes() > 0 ? options.kvBudgetBytes() : defaultKvBudget();
+        this.cache = model.newKvCache(KV_BLOCK, budget);
+        Set<Integer> eos = new LinkedHashSet<>();
+        for (int id : folder.generationConfig().eosTokenIds()) eos.add(id);
+        for (int id : folder.config().eosTokenIds()) eos.add(id);
+        this.eosIds = eos.stream().mapToInt(Integer::intValue).toArray();
+        this.scheduler = new Scheduler(model, cache, tokenizer, eosIds, options.maxBatchTokens(), options.maxSequences());
+    }
+
+    /**
+     * The KV cache lives on the Java heap: by default it may take half of what the heap has left after the
+     * model's small arrays, so a job that sets -Xmx (or spark.executor.memory) bounds it.
+     */
+    static long defaultKvBudget() {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        return Math.max(64L << 20, free / 2);
     }
 
     /** Opens the model (memory-mapped weights), its tokenizer and chat template; fails fast on bad files. */
     public static Engine open(EngineOptions options) throws IOException {
-        throw new UnsupportedOperationException("engine not yet implemented");
+        Path dir = options.model();
+        if (!options.backend().equals("cpu") && !options.backend().equals("auto"))
+            throw new IllegalArgumentException("backend '" + options.backend() + "' is not available in this build (supported: cpu, auto)");
+        if (dir.toString().endsWith(".gguf"))
+            throw new ModelFormatException(dir, "GGUF files are not supported yet; use the Hugging Face safetensors folder");
+        ModelFolder folder = ModelFolder.open(dir);
+        try {
+            Tokenizer tok = Tokenizer.load(tokenizerFile(dir));
+            ChatTemplate chat = ChatTemplate.load(dir);
+            if (tok.vocabSize() > folder.config().vocabSize())
+                throw new ModelFormatException(dir.resolve("tokenizer.json"), "tokenizer has " + tok.vocabSize()
+                        + " ids but config.json vocab_size is " + folder.config().vocabSize());
+            return new Engine(folder, tok, chat, options);
+        } catch (IOException | RuntimeException e) {
+            folder.close();
+            throw e;
+        }
     }
 
-    /** Renders {@code messages} with the model's chat template (generation prompt added) and encodes it. */
-    public Prompt encodeChat(List<Map<String, Object>> messages, boolean specialInContent) {
-        throw new UnsupportedOperationException("engine not yet implemented");
+    /** Checks a model folder the way {@link #open} does (config, tensor index and shapes, tokenizer, template). */
+    public static void check(Path dir) throws IOException {
+        try (Engine e = open(EngineOptions.of(dir).withThreads(1).withKvBudget(1 << 20))) {
+            e.contextLength();
+        }
+    }
+
+    private static Path tokenizerFile(Path dir) throws ModelFormatException {
+        Path t = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(t)) throw new ModelFormatException(t, "no such file (the model folder needs its tokenizer.json)");
+        return t;
+    }
+
+    public ModelConfig config() {
+        return folder.config();
+    }
+
+    public GenerationConfig generationConfig() {
+        return folder.generationConfig();
+    }
+
+    /** The model's sampling defaults: generation_config.json over the GLM-Z1 card's values. */
+    public SamplingParams defaultSampling() {
+        return folder.generationConfig().samplingDefaults();
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Glm4Model model() {
+        return model;
+    }
+
+    public Path modelDir() {
+        return folder.dir();
+    }
+
+    public long weightBytes() {
+        return folder.weightBytes();
+    }
+
+    public int threads() {
+        return parallel.threads();
+    }
+
+    public long generatedTokens() {
+        return scheduler.generatedTokens();
     }
 
     /**
-     * Queues a request; {@code onEach} is called (on a scheduler thread) as each sample finishes, and the
+     * Renders {@code messages} with the model's chat template (generation prompt added) and encodes it.
+     * Unless {@code specialInContent}, special-token strings inside message contents stay plain text.
+     */
+    public Prompt encodeChat(List<Map<String, Object>> messages, boolean specialInContent) {
+        List<Map<String, Object>> msgs = messages;
+        if (!specialInContent) {
+            msgs = new ArrayList<>();
+            for (Map<String, Object> m : messages) {
+                Map<String, Object> copy = new HashMap<>(m);
+                if (copy.get("content") instanceof String s) copy.put("content", tokenizer.protect(s));
+                msgs.add(copy);
+            }
+        }
+        String rendered = chat.render(msgs, true, null);
+        int[] ids = tokenizer.encode(rendered, true);
+        String shown = Tokenizer.unprotect(rendered);
+        int open = shown.lastIndexOf("<think>");
+        boolean opensThink = open >= 0 && shown.indexOf("</think>", open) < 0 && shown.substring(open + 7).isBlank();
+        return new Prompt(shown, ids, opensThink);
+    }
+
+    /**
+     * Queues a request; {@code onEach} is called (on the scheduler thread) as each sample finishes, and the
      * future completes with all {@code n} samples in sample order.
      */
     public CompletableFuture<List<Completion>> submit(GenerationRequest request, Consumer<Completion> onEach) {
-        throw new UnsupportedOperationException("engine not yet implemented");
+        for (int id : request.promptIds())
+            if (id < 0 || id >= config().vocabSize())
+                return CompletableFuture.failedFuture(new IllegalArgumentException("request " + request.id()
+                        + ": token id " + id + " out of range [0, " + config().vocabSize() + ")"));
+        return scheduler.submit(request, onEach);
     }
 
     /** Splits a completion into reasoning and answer, with token counts. */
     public GeneratedText interpret(Prompt prompt, Completion completion) {
-        throw new UnsupportedOperationException("engine not yet implemented");
+        ReasoningSplit split = ReasoningSplit.split(completion.text(), prompt.opensThink());
+        int reasoningTokens = completion.outputIds().length;
+        if (split.closed() && (prompt.opensThink() || completion.text().contains("<think>"))) {
+            StreamDecoder d = tokenizer.streamDecoder();
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < completion.outputIds().length; i++) {
+                sb.append(d.push(completion.outputIds()[i]));
+                if (sb.indexOf("</think>") >= 0) {
+                    reasoningTokens = i + 1;
+                    break;
+                }
+            }
+        } else if (split.closed()) {
+            reasoningTokens = 0;
+        }
+        return new GeneratedText(completion.text(), split.reasoning(), split.answer(), split.closed(),
+                reasoningTokens, completion.outputIds().length - reasoningTokens);
     }
 
     /** The model's context length (max_position_embeddings). */
     public int contextLength() {
-        throw new UnsupportedOperationException("engine not yet implemented");
+        return folder.config().maxPositionEmbeddings();
     }
 
     @Override
     public void close() {
+        scheduler.close();
+        parallel.close();
+        folder.close();
     }
 }

@@ -1,0 +1,148 @@
+package glmspark.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import glmspark.cpu.Bandwidth;
+import glmspark.cpu.Parallel;
+import glmspark.format.ModelFolder;
+import glmspark.model.Batch;
+import glmspark.model.Glm4Model;
+import glmspark.model.KvCache;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./glm bench}: prefill and decode throughput of the model's forward pass, next to the memory
+ * bandwidth ceiling measured in the same run. Decode at batch B runs B sequences together, one token each
+ * per step, so the weights are read once per step for all of them.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Prefill (pp) and decode (tg) tokens/s at several batch sizes, with the memory roofline.")
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Hugging Face model folder")
+    Path model;
+
+    @Option(names = "--threads", description = "CPU threads (default: all)")
+    int threads;
+
+    @Option(names = "--prefill", description = "prompt tokens for the prefill test (default: ${DEFAULT-VALUE})")
+    int prefill = 512;
+
+    @Option(names = "--decode", description = "decode steps per batch size (default: ${DEFAULT-VALUE})")
+    int decode = 32;
+
+    @Option(names = "--batches", split = ",", description = "batch sizes (default: 1,4,16,64)")
+    List<Integer> batches = List.of(1, 4, 16, 64);
+
+    @Option(names = "--context", description = "prompt positions already in each sequence's cache when decoding (default: ${DEFAULT-VALUE})")
+    int context = 16;
+
+    @Option(names = "--json", description = "print one JSON object instead of a table")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        try (ModelFolder folder = ModelFolder.open(model); Parallel par = new Parallel(t)) {
+            Glm4Model m = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), par);
+            int V = folder.config().vocabSize();
+            long bytesPerStep = m.weightBytesPerStep();
+            int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
+            long kvBytes = KvCache.bytesPerBlock(folder.config().numLayers(), folder.config().kvDim(), 16)
+                    * ((long) maxBatch * ((context + decode + 2) / 16 + 2) + prefill / 16 + 2);
+            KvCache cache = m.newKvCache(16, kvBytes);
+
+            double bw = Bandwidth.readGBps(par, 1L << 30, 5);
+
+            // prefill: one prompt of `prefill` tokens, logits only for the last position (as generation does)
+            int[] prompt = tokens(prefill, V, 1);
+            runPrefill(m, cache, prompt, V); // warm-up (JIT)
+            long t0 = System.nanoTime();
+            runPrefill(m, cache, prompt, V);
+            double prefillTps = prefill / ((System.nanoTime() - t0) / 1e9);
+
+            Map<Integer, Double> decodeTps = new LinkedHashMap<>();
+            for (int b : batches) decodeTps.put(b, runDecode(m, cache, b, V));
+            double roofline1 = bw * 1e9 / bytesPerStep;
+            Double d1 = decodeTps.get(1);
+            if (json) {
+                ObjectNode o = JsonLines.JSON.createObjectNode();
+                o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps));
+                ObjectNode d = o.putObject("decode_tps");
+                decodeTps.forEach((k, v) -> d.put(String.valueOf(k), round(v)));
+                o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep)
+                        .put("roofline_tps", round(roofline1));
+                if (d1 != null) o.put("roofline_pct", round(100 * d1 / roofline1));
+                System.out.println(o);
+            } else {
+                System.out.printf("model            %s%n", model);
+                System.out.printf("threads          %d%n", t);
+                System.out.printf("weights/token    %.3f GB%n", bytesPerStep / 1e9);
+                System.out.printf("read bandwidth   %.1f GB/s  -> batch-1 decode ceiling %.2f tokens/s%n", bw, roofline1);
+                System.out.printf("%-16s %12s %12s%n", "test", "tokens/s", "roofline %");
+                System.out.printf("%-16s %12.2f %12s%n", "pp" + prefill, prefillTps, "-");
+                decodeTps.forEach((b, v) -> System.out.printf("%-16s %12.2f %12s%n", "tg batch " + b, v,
+                        b == 1 ? String.format("%.1f", 100 * v / roofline1) : "-"));
+            }
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static int[] tokens(int n, int V, int seed) {
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) ids[i] = (int) ((i * 2654435761L + seed * 97L) % V);
+        return ids;
+    }
+
+    private static void runPrefill(Glm4Model m, KvCache cache, int[] prompt, int V) {
+        KvCache.Sequence s = cache.newSequence();
+        cache.reserve(s, prompt.length);
+        Batch b = new Batch();
+        b.add(s, prompt, 0, prompt.length, true);
+        m.forward(b, cache, new float[V], null);
+        cache.release(s);
+    }
+
+    /** Aggregate decode tokens/s of {@code B} sequences stepping together (after one warm-up step). */
+    private double runDecode(Glm4Model m, KvCache cache, int B, int V) {
+        KvCache.Sequence[] seqs = new KvCache.Sequence[B];
+        Batch b = new Batch();
+        float[] logits = new float[B * V];
+        for (int i = 0; i < B; i++) {
+            seqs[i] = cache.newSequence();
+            cache.reserve(seqs[i], context);
+            b.clear();
+            b.add(seqs[i], tokens(context, V, i + 2), 0, context, true);
+            m.forward(b, cache, logits, null);
+        }
+        int[] next = new int[B];
+        long start = 0;
+        for (int step = 0; step <= decode; step++) {
+            if (step == 1) start = System.nanoTime();
+            b.clear();
+            for (int i = 0; i < B; i++) {
+                cache.reserve(seqs[i], seqs[i].length() + 1);
+                b.add(seqs[i], next, i, 1, true);
+            }
+            m.forward(b, cache, logits, null);
+            for (int i = 0; i < B; i++) {
+                int arg = 0;
+                for (int v = 1; v < V; v++) if (logits[i * V + v] > logits[i * V + arg]) arg = v;
+                next[i] = arg;
+            }
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        for (KvCache.Sequence s : seqs) cache.release(s);
+        return (double) B * decode / secs;
+    }
+}
