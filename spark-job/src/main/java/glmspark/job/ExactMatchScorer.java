@@ -1,9 +1,9 @@
 package glmspark.job;
 
 /**
- * Stand-in grader (see {@link Scorer}): the content of the last {@code \boxed{...}} (braces balanced), else the
+ * A minimal grader (see {@link Scorer}), independent of the engine's: the content of the last {@code \boxed{...}} (braces balanced), else the
  * last number for NUMBER answers; correct when it equals the gold after trimming, dropping {@code $} and spaces,
- * and (NUMBER) comparing as decimals. No symbolic equivalence: the real grader replaces this.
+ * and (NUMBER) comparing as decimals. No symbolic equivalence.
  */
 public final class ExactMatchScorer implements Scorer {
 

@@ -122,7 +122,7 @@ public final class GlmSparkJob {
 
         // 6. Results from the progress files (every input row exactly once), then scores from the results.
         String runId = manifest.runId();
-        Dataset<Row> results = ResultAssembler.assemble(spark, cfg.output, runId, prompts, passes, new ExactMatchScorer());
+        Dataset<Row> results = ResultAssembler.assemble(spark, cfg.output, runId, prompts, passes, new GraderScorer());
         if (cfg.format.equals("jsonl")) JsonlWriter.write(results, fs, new Path(cfg.output, "results.jsonl"));
         ObjectNode scores = ScoreReport.compute(results);
         ScoreReport.write(fs, new Path(cfg.output, "scores.json"), scores);

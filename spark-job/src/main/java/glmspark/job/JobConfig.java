@@ -94,7 +94,7 @@ public final class JobConfig implements Serializable {
         public int limit = 0;
         /** User-message template; {prompt} is replaced by the prompt field. */
         public String template;
-        /** MATH or NUMBER: how the grader compares answers. */
+        /** MATH, NUMBER, CHOICE or TEXT (glmspark.grade.AnswerType): how the grader extracts and compares answers. */
         @JsonProperty("answer_type")
         public String answerType;
         /** When set, the gold answer is the text after the last occurrence of this marker (GSM8K: "####"). */
@@ -169,8 +169,8 @@ public final class JobConfig implements Serializable {
             if (d.format != null && !List.of("jsonl", "json", "parquet", "csv").contains(d.format))
                 throw bad(f + ".format", "must be jsonl, parquet or csv, got '" + d.format + "'");
             if (d.limit < 0) throw bad(f + ".limit", "must be >= 0, got " + d.limit);
-            if (d.answerType != null && !List.of("MATH", "NUMBER", "TEXT").contains(d.answerType))
-                throw bad(f + ".answer_type", "must be MATH, NUMBER or TEXT, got '" + d.answerType + "'");
+            if (d.answerType != null && !List.of("MATH", "NUMBER", "CHOICE", "TEXT").contains(d.answerType))
+                throw bad(f + ".answer_type", "must be MATH, NUMBER, CHOICE or TEXT, got '" + d.answerType + "'");
         }
         if (n < 1) throw bad("n", "must be >= 1, got " + n);
         if (maxNewTokens < 1) throw bad("max_new_tokens", "must be >= 1, got " + maxNewTokens);

@@ -3,9 +3,8 @@ package glmspark.job;
 import java.io.Serializable;
 
 /**
- * SEAM for the grader: turns a sample's answer into (extracted, correct) against the gold answer.
- * The lead switches the job to the engine's {@code glmspark.grade.Grader} by giving an implementation that
- * calls {@code Grader.grade(gold, answer, AnswerType.valueOf(answerType))}; {@link ExactMatchScorer} stands in.
+ * Turns a sample's answer into (extracted, correct) against the gold answer. The job uses {@link GraderScorer}
+ * (the engine's grader); {@link ExactMatchScorer} is a minimal independent one.
  */
 public interface Scorer extends Serializable {
 
