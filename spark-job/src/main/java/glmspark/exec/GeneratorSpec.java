@@ -1,0 +1,18 @@
+package glmspark.exec;
+
+import java.io.Serializable;
+
+/**
+ * What an executor needs to open a generator; equal specs share one generator per JVM.
+ *
+ * @param model            model folder or .gguf, as configured (any Hadoop path)
+ * @param backend          cpu, cuda, auto
+ * @param threads          kernel threads (0: the executor's cores)
+ * @param maxBatchTokens   scheduler token budget (0: engine default)
+ * @param maxSequences     sequences decoded together (0: engine default)
+ * @param specialInContent encode special-token texts in message content as special tokens
+ * @param modelCache       local folder of the per-node model cache (null: java.io.tmpdir/glm-spark-models)
+ */
+public record GeneratorSpec(String model, String backend, int threads, int maxBatchTokens, int maxSequences,
+                            boolean specialInContent, String modelCache) implements Serializable {
+}
