@@ -57,20 +57,18 @@ final class Charts {
             text(s, left - 8, cy + 4, "end", Text.cut(b.label(), 34));
             double v = clamp(b.value(), 0, 100);
             if (Double.isFinite(v) && v > 0) rect(s, left, cy - barH / 2.0, pw * v / 100.0, barH, BLUE);
-            double end = Double.isFinite(v) ? left + pw * v / 100.0 : left;
             if (Double.isFinite(b.low()) && Double.isFinite(b.high())) {
                 double x1 = left + pw * clamp(b.low(), 0, 100) / 100.0, x2 = left + pw * clamp(b.high(), 0, 100) / 100.0;
                 line(s, x1, cy, x2, cy, INK, 1.5);
                 line(s, x1, cy - 5, x1, cy + 5, INK, 1.5);
                 line(s, x2, cy - 5, x2, cy + 5, INK, 1.5);
-                end = Math.max(end, x2);
             }
             if (Double.isFinite(b.reference())) {
                 double xr = left + pw * clamp(b.reference(), 0, 100) / 100.0;
                 diamond(s, xr, cy, 6);
-                end = Math.max(end, xr + 6);
             }
-            text(s, end + 6, cy + 4, "start", Double.isFinite(b.value()) ? String.format(Locale.ROOT, "%.1f", b.value()) : Text.DASH);
+            // values in a fixed column right of the plot, so none sits next to a published marker
+            text(s, left + pw + 10, cy + 4, "start", Double.isFinite(b.value()) ? String.format(Locale.ROOT, "%.1f", b.value()) : Text.DASH);
             s.append("</g>");
         }
         return s.append("</svg>").toString();
@@ -166,7 +164,7 @@ final class Charts {
         for (long t = 0; t <= xMax + 1e-9; t += tStep) {
             double x = left + pw * t / xMax;
             line(s, x, top + ph, x, top + ph + 4, AXIS, 1);
-            text(s, x, top + ph + 16, "middle", Text.clock(t));
+            text(s, x, top + ph + 16, "middle", Text.clock(t, tStep >= 60));
         }
         text(s, left + pw / 2.0, top + ph + 40, "middle", xLabel);
         StringBuilder pts = new StringBuilder();
@@ -184,7 +182,7 @@ final class Charts {
             for (int i = 0; i < y.length; i++) {
                 double v = Double.isFinite(y[i]) ? y[i] : 0;
                 s.append("<circle cx=\"").append(f(left + pw * xSeconds[i] / xMax)).append("\" cy=\"").append(f(top + ph - ph * v / yMax))
-                        .append("\" r=\"3\" fill=\"").append(BLUE).append("\"><title>").append(Text.html(Text.clock((long) xSeconds[i]) + ": " + Text.num(v, 1) + " tokens/s"))
+                        .append("\" r=\"3\" fill=\"").append(BLUE).append("\"><title>").append(Text.html(Text.clock((long) xSeconds[i], true) + ": " + Text.num(v, 1) + " tokens/s"))
                         .append("</title></circle>");
             }
         }

@@ -360,7 +360,7 @@ public final class RunReport {
         rows.add(List.of("From", Text.time(t.startMillis())));
         rows.add(List.of("To (last completion)", Text.time(t.endMillis())));
         rows.add(List.of("Mean tokens/s", Text.num(t.meanPerSecond(), 1)));
-        rows.add(List.of("Peak tokens/s (" + Text.duration(t.bucketMillis()) + " buckets)", Text.num(t.peakPerSecond(), 1)));
+        rows.add(List.of("Peak tokens/s (" + Text.bucket(t.bucketMillis()) + " buckets)", Text.num(t.peakPerSecond(), 1)));
         return new Table(List.of("", ""), rows, 1);
     }
 
@@ -530,6 +530,7 @@ public final class RunReport {
             for (DatasetPart p : parts) {
                 Lengths l = p.lengths();
                 if (l.samples() == 0) continue;
+                s.append("<h3>").append(Text.html(p.name())).append("</h3>\n");
                 figure(s, Charts.histogram("chart-length-" + chart++, p.name() + ": reasoning length", "Histogram of reasoning tokens per sample, "
                                 + "correct and incorrect samples stacked", l.binWidth(), new int[][] {l.correct(), l.incorrect()},
                                 new String[] {"correct", "incorrect"}, new String[] {Charts.BLUE, Charts.ORANGE}, "reasoning tokens per sample", "samples"),
@@ -561,8 +562,8 @@ public final class RunReport {
         else {
             htmlTable(s, throughputTable(), "meta");
             figure(s, Charts.timeLine("chart-throughput", "Generated tokens per second", "Generated tokens per second in "
-                            + Text.duration(throughput.bucketMillis()) + " buckets over the run", throughput.midSeconds(), throughput.tokensPerSecond(),
-                            "time since start (" + Text.duration(throughput.bucketMillis()) + " buckets)", "tokens/s"),
+                            + Text.bucket(throughput.bucketMillis()) + " buckets over the run", throughput.midSeconds(), throughput.tokensPerSecond(),
+                            "time since start (" + Text.bucket(throughput.bucketMillis()) + " buckets)", "tokens/s"),
                     "Generated tokens per second over time; a sample's tokens are credited when it finishes.");
         }
         s.append("</section>\n");
@@ -593,7 +594,7 @@ public final class RunReport {
     }
 
     private static void htmlTable(StringBuilder s, Table t, String cls) {
-        s.append("<table").append(cls.isEmpty() ? "" : " class=\"" + cls + "\"").append(">\n");
+        s.append("<div class=\"scroll\"><table").append(cls.isEmpty() ? "" : " class=\"" + cls + "\"").append(">\n");
         boolean header = false;
         for (String h : t.header()) header |= !h.isEmpty();
         if (header) {
@@ -612,7 +613,7 @@ public final class RunReport {
             }
             s.append("</tr>\n");
         }
-        s.append("</tbody></table>\n");
+        s.append("</tbody></table></div>\n");
     }
 
     private static final String CSS = """
@@ -626,11 +627,14 @@ public final class RunReport {
             .cols { display: flex; flex-wrap: wrap; gap: 0 48px; }
             .cols > div { flex: 1 1 380px; }
             table { border-collapse: collapse; font-size: 13px; margin: .4em 0 .8em; }
-            th, td { padding: 4px 9px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
-            thead th { background: #f2f4f7; border-bottom: 2px solid #d0d4da; font-weight: 600; white-space: nowrap; }
-            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+            .scroll { overflow-x: auto; }
+            th, td { padding: 4px 7px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
+            thead th { background: #f2f4f7; border-bottom: 2px solid #d0d4da; font-weight: 600; vertical-align: bottom; }
+            td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+            td.num { white-space: nowrap; }
             table.meta th { font-weight: normal; color: #555; padding-left: 0; }
             table.meta td { word-break: break-word; }
+            table.meta tbody tr:nth-child(even) td { background: none; }
             table.wide { width: 100%; }
             tbody tr:nth-child(even) td { background: #fafbfc; }
             figure { margin: 1em 0 1.4em; }

@@ -102,9 +102,17 @@ final class Text {
         return h > 0 ? String.format(Locale.ROOT, "%d h %02d min %02d s", h, m, sec) : String.format(Locale.ROOT, "%d min %02d s", m, sec);
     }
 
-    /** Elapsed time for axis ticks: "45s", "12:30", "1:02:00". */
-    static String clock(long seconds) {
-        if (seconds < 60) return seconds + "s";
+    /** A round bucket width: "15 s", "2 min", "1 h". */
+    static String bucket(long millis) {
+        if (millis % 3_600_000 == 0) return millis / 3_600_000 + " h";
+        if (millis % 60_000 == 0) return millis / 60_000 + " min";
+        if (millis % 1000 == 0) return millis / 1000 + " s";
+        return duration(millis);
+    }
+
+    /** Elapsed time for axis ticks: "45s" (short spans), else "0:45", "12:30", "1:02:00". */
+    static String clock(long seconds, boolean minutes) {
+        if (!minutes) return seconds + "s";
         long h = seconds / 3600, m = (seconds % 3600) / 60, s = seconds % 60;
         return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
     }

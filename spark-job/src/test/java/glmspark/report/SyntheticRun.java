@@ -83,6 +83,39 @@ final class SyntheticRun {
                 new PublishedScores.Entry("QwQ-32B", "AIME25", 66.0, "chart 32B")));
     }
 
+    /**
+     * A larger seeded run shaped like a real one (MATH-500 subjects and levels, AIME, GSM8K; long reasoning on hard
+     * prompts, some truncation, an error) scored by Metrics, for looking at the report and for the browser test.
+     */
+    static RunReport realistic() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        String[] subjects = {"Algebra", "Counting & Probability", "Geometry", "Intermediate Algebra", "Number Theory", "Prealgebra", "Precalculus"};
+        List<ScoredSample> samples = new ArrayList<>();
+        List<Completed> done = new ArrayList<>();
+        long t = START + 40_000;
+        int k = 4;
+        for (String dataset : new String[] {"aime2024", "aime2025", "gsm8k", "math500"}) {
+            int prompts = dataset.startsWith("aime") ? 30 : 80;
+            for (int p = 0; p < prompts; p++) {
+                int level = 1 + rnd.nextInt(5);
+                String subject = dataset.equals("math500") ? subjects[rnd.nextInt(subjects.length)] : null;
+                double difficulty = dataset.startsWith("aime") ? 0.35 + 0.6 * rnd.nextDouble() : dataset.equals("gsm8k") ? 0.05 * rnd.nextDouble() : 0.08 * level * rnd.nextDouble() * 2;
+                for (int i = 0; i < k; i++) {
+                    boolean correct = rnd.nextDouble() > difficulty;
+                    int reasoning = (int) Math.min(32768, (dataset.startsWith("aime") ? 6000 : 600) * (1 + 4 * difficulty) * (0.5 + rnd.nextDouble()) * (correct ? 1 : 1.6));
+                    String finish = reasoning >= 32768 ? "length" : "stop";
+                    String error = dataset.equals("gsm8k") && p == 3 && i == 2 ? "executor lost: <heartbeat timeout>" : null;
+                    samples.add(new ScoredSample(dataset, dataset + "-" + p, i, subject, dataset.equals("math500") ? "Level " + level : null,
+                            correct ? "A" : "B" + rnd.nextInt(3), correct && error == null, !"length".equals(finish), finish, error, reasoning, 150 + rnd.nextInt(300)));
+                    t += 200 + rnd.nextInt(1400) + (samples.size() > 900 ? 2500 : 0);
+                    done.add(new Completed(t, reasoning + 300));
+                }
+            }
+        }
+        List<GroupScore> scores = glmspark.score.Metrics.compute(samples, 1);
+        return RunReport.of(info(), scores, samples, done, published());
+    }
+
     static RunReport report() {
         return RunReport.of(info(), scores(), samples(), completions(), published());
     }
