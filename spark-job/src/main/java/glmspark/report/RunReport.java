@@ -215,7 +215,8 @@ public final class RunReport {
                 double pub = p.published().get().score();
                 r.add(Text.num(pub, 1));
                 r.add(Text.signed(g.pass1() * 100 - pub));
-                r.add(insideInterval(g, pub) ? "yes" : "no");
+                boolean known = Double.isFinite(g.pass1Ci95Low()) && Double.isFinite(g.pass1Ci95High());
+                r.add(!known ? Text.DASH : insideInterval(g, pub) ? "yes" : "no");
             } else {
                 r.add(Text.DASH);
                 r.add(Text.DASH);

@@ -137,6 +137,9 @@ class RunReportTest {
                 assertFalse(out.contains("\u221e"), out);
             }
         }
+        // an unknown interval says neither yes nor no about the published figure
+        assertTrue(reports.get(2).markdown().contains("| aime2024 | 0 \u00d7 0 | \u2014 | \u00b1\u2014 | \u2014 | \u2014 | \u2014 | 76.4 | \u2014 | \u2014 |"),
+                reports.get(2).markdown());
         assertTrue(reports.get(0).markdown().contains("No samples were scored."));
         assertTrue(reports.get(0).html().contains("No completions were recorded."));
         assertTrue(reports.get(1).markdown().contains("| gsm8k | 1 \u00d7 1 | 0.0 | \u00b10.0 | 0.0\u20130.0 |"), reports.get(1).markdown());
