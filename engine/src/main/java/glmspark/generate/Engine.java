@@ -4,6 +4,7 @@ import glmspark.chat.ChatTemplate;
 import glmspark.cpu.Parallel;
 import glmspark.format.GenerationConfig;
 import glmspark.format.ModelConfig;
+import glmspark.format.GgufVocab;
 import glmspark.format.ModelFolder;
 import glmspark.format.ModelFormatException;
 import glmspark.model.Glm4Model;
@@ -77,12 +78,11 @@ public final class Engine implements AutoCloseable {
         Path dir = options.model();
         if (!options.backend().equals("cpu") && !options.backend().equals("auto"))
             throw new IllegalArgumentException("backend '" + options.backend() + "' is not available in this build (supported: cpu, auto)");
-        if (dir.toString().endsWith(".gguf"))
-            throw new ModelFormatException(dir, "GGUF files are not supported yet; use the Hugging Face safetensors folder");
         ModelFolder folder = ModelFolder.open(dir);
         try {
-            Tokenizer tok = Tokenizer.load(tokenizerFile(dir));
-            ChatTemplate chat = ChatTemplate.load(dir);
+            GgufVocab gv = folder.ggufVocab();
+            Tokenizer tok = gv != null ? ggufTokenizer(gv) : Tokenizer.load(tokenizerFile(dir));
+            ChatTemplate chat = gv != null ? ggufTemplate(dir, gv) : ChatTemplate.load(dir);
             if (tok.vocabSize() > folder.config().vocabSize())
                 throw new ModelFormatException(dir.resolve("tokenizer.json"), "tokenizer has " + tok.vocabSize()
                         + " ids but config.json vocab_size is " + folder.config().vocabSize());
@@ -98,6 +98,23 @@ public final class Engine implements AutoCloseable {
         try (Engine e = open(EngineOptions.of(dir).withThreads(1).withKvBudget(1 << 20))) {
             e.contextLength();
         }
+    }
+
+    /** A .gguf file's tokenizer: control and user-defined tokens are its added tokens. */
+    static Tokenizer ggufTokenizer(GgufVocab v) {
+        java.util.Set<Integer> special = new java.util.LinkedHashSet<>();
+        if (v.tokenTypes() != null)
+            for (int i = 0; i < v.tokenTypes().length; i++)
+                if (v.tokenTypes()[i] == GgufVocab.CONTROL || v.tokenTypes()[i] == GgufVocab.USER_DEFINED) special.add(i);
+        return Tokenizer.fromVocab(v.tokens(), v.merges(), special, v.preRegex());
+    }
+
+    static ChatTemplate ggufTemplate(Path file, GgufVocab v) throws ModelFormatException {
+        if (v.chatTemplate() == null) throw new ModelFormatException(file, "no tokenizer.chat_template in this GGUF file");
+        java.util.Map<String, Object> vars = new java.util.LinkedHashMap<>();
+        if (v.token(v.bosId()) != null) vars.put("bos_token", v.token(v.bosId()));
+        if (v.token(v.eosId()) != null) vars.put("eos_token", v.token(v.eosId()));
+        return ChatTemplate.of(v.chatTemplate(), vars);
     }
 
     private static Path tokenizerFile(Path dir) throws ModelFormatException {
