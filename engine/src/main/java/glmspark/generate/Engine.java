@@ -49,7 +49,7 @@ public final class Engine implements AutoCloseable {
         this.prompts = new PromptEncoder(chat, tokenizer);
         this.parallel = new Parallel(options.effectiveThreads());
         try {
-            this.model = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), parallel);
+            this.model = new Glm4Model(folder.config(), quantizeIfAsked(folder), folder.dir(), parallel);
         } catch (IOException | RuntimeException e) {
             parallel.close();
             throw e;
@@ -98,6 +98,26 @@ public final class Engine implements AutoCloseable {
         try (Engine e = open(EngineOptions.of(dir).withThreads(1).withKvBudget(1 << 20))) {
             e.contextLength();
         }
+    }
+
+    /**
+     * The system property {@code glmspark.quantize} (q8_0 or q4_k) quantises the weights once at load; the copies
+     * live in an automatic arena, freed when the model is no longer reachable.
+     */
+    private static java.util.Map<String, glmspark.format.TensorData> quantizeIfAsked(ModelFolder folder) {
+        String q = System.getProperty("glmspark.quantize", "").trim();
+        if (q.isEmpty() || q.equals("none")) return folder.tensors();
+        glmspark.format.DType type = switch (q.toLowerCase(java.util.Locale.ROOT)) {
+            case "q8_0" -> glmspark.format.DType.Q8_0;
+            case "q4_k" -> glmspark.format.DType.Q4_K;
+            default -> throw new IllegalArgumentException("glmspark.quantize=" + q + " is not supported (supported: q8_0, q4_k)");
+        };
+        long t0 = System.nanoTime();
+        var out = glmspark.quant.ModelQuantizer.quantize(folder.tensors(), type, java.lang.foreign.Arena.ofAuto());
+        long bytes = out.values().stream().mapToLong(t -> t.data().byteSize()).sum();
+        System.err.printf("quantised %s to %s in %.1f s: %.1f MiB of weights (was %.1f MiB)%n", folder.dir(), type,
+                (System.nanoTime() - t0) / 1e9, bytes / 1048576.0, folder.weightBytes() / 1048576.0);
+        return out;
     }
 
     /** A .gguf file's tokenizer: control and user-defined tokens are its added tokens. */
