@@ -24,8 +24,15 @@ public final class ModelFolder implements AutoCloseable {
     private final GenerationConfig generationConfig;
     private final Map<String, TensorData> tensors;
     private final Arena arena;
+    private final GgufVocab ggufVocab;
 
     private ModelFolder(Path dir, ModelConfig config, GenerationConfig gen, Map<String, TensorData> tensors, Arena arena) {
+        this(dir, config, gen, tensors, arena, null);
+    }
+
+    private ModelFolder(Path dir, ModelConfig config, GenerationConfig gen, Map<String, TensorData> tensors, Arena arena,
+                        GgufVocab ggufVocab) {
+        this.ggufVocab = ggufVocab;
         this.dir = dir;
         this.config = config;
         this.generationConfig = gen;
@@ -33,7 +40,9 @@ public final class ModelFolder implements AutoCloseable {
         this.arena = arena;
     }
 
+    /** Opens a model folder, or a single {@code .gguf} file (architecture glm4) holding weights, tokenizer and template. */
     public static ModelFolder open(Path dir) throws IOException {
+        if (isGguf(dir)) return openGguf(dir);
         if (!Files.isDirectory(dir)) throw new ModelFormatException(dir, "model folder not found");
         ModelConfig config = ModelConfig.read(dir.resolve("config.json"));
         GenerationConfig gen = GenerationConfig.read(dir.resolve("generation_config.json"));
@@ -44,6 +53,27 @@ public final class ModelFolder implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    public static boolean isGguf(Path p) {
+        return p.getFileName() != null && p.getFileName().toString().endsWith(".gguf");
+    }
+
+    private static ModelFolder openGguf(Path file) throws IOException {
+        Arena arena = Arena.ofShared();
+        try {
+            GgufModel.Loaded m = GgufModel.load(file, arena);
+            GenerationConfig gen = new GenerationConfig(m.config().eosTokenIds(), null, null, null, null, null, null, null);
+            return new ModelFolder(file, m.config(), gen, m.tensors(), arena, m.vocab());
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** The tokenizer and chat template of a .gguf model; null for a safetensors folder. */
+    public GgufVocab ggufVocab() {
+        return ggufVocab;
     }
 
     private static Map<String, TensorData> readTensors(Path dir, Arena arena) throws IOException {

@@ -57,6 +57,7 @@ public final class RandomCheckpoint {
             case F32 -> "float32";
             case BF16 -> "bfloat16";
             case F16 -> "float16";
+            default -> throw new IllegalArgumentException("random checkpoints are float32, bfloat16 or float16, not " + dtype);
         });
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), config);
         ObjectNode gen = json.createObjectNode();

@@ -4,6 +4,7 @@ import glmspark.chat.ChatTemplate;
 import glmspark.cpu.Parallel;
 import glmspark.format.GenerationConfig;
 import glmspark.format.ModelConfig;
+import glmspark.format.GgufVocab;
 import glmspark.format.ModelFolder;
 import glmspark.format.ModelFormatException;
 import glmspark.model.Glm4Model;
@@ -48,7 +49,7 @@ public final class Engine implements AutoCloseable {
         this.prompts = new PromptEncoder(chat, tokenizer);
         this.parallel = new Parallel(options.effectiveThreads());
         try {
-            this.model = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), parallel);
+            this.model = new Glm4Model(folder.config(), quantizeIfAsked(folder), folder.dir(), parallel);
         } catch (IOException | RuntimeException e) {
             parallel.close();
             throw e;
@@ -77,12 +78,11 @@ public final class Engine implements AutoCloseable {
         Path dir = options.model();
         if (!options.backend().equals("cpu") && !options.backend().equals("auto"))
             throw new IllegalArgumentException("backend '" + options.backend() + "' is not available in this build (supported: cpu, auto)");
-        if (dir.toString().endsWith(".gguf"))
-            throw new ModelFormatException(dir, "GGUF files are not supported yet; use the Hugging Face safetensors folder");
         ModelFolder folder = ModelFolder.open(dir);
         try {
-            Tokenizer tok = Tokenizer.load(tokenizerFile(dir));
-            ChatTemplate chat = ChatTemplate.load(dir);
+            GgufVocab gv = folder.ggufVocab();
+            Tokenizer tok = gv != null ? ggufTokenizer(gv) : Tokenizer.load(tokenizerFile(dir));
+            ChatTemplate chat = gv != null ? ggufTemplate(dir, gv) : ChatTemplate.load(dir);
             if (tok.vocabSize() > folder.config().vocabSize())
                 throw new ModelFormatException(dir.resolve("tokenizer.json"), "tokenizer has " + tok.vocabSize()
                         + " ids but config.json vocab_size is " + folder.config().vocabSize());
@@ -98,6 +98,43 @@ public final class Engine implements AutoCloseable {
         try (Engine e = open(EngineOptions.of(dir).withThreads(1).withKvBudget(1 << 20))) {
             e.contextLength();
         }
+    }
+
+    /**
+     * The system property {@code glmspark.quantize} (q8_0 or q4_k) quantises the weights once at load; the copies
+     * live in an automatic arena, freed when the model is no longer reachable.
+     */
+    private static java.util.Map<String, glmspark.format.TensorData> quantizeIfAsked(ModelFolder folder) {
+        String q = System.getProperty("glmspark.quantize", "").trim();
+        if (q.isEmpty() || q.equals("none")) return folder.tensors();
+        glmspark.format.DType type = switch (q.toLowerCase(java.util.Locale.ROOT)) {
+            case "q8_0" -> glmspark.format.DType.Q8_0;
+            case "q4_k" -> glmspark.format.DType.Q4_K;
+            default -> throw new IllegalArgumentException("glmspark.quantize=" + q + " is not supported (supported: q8_0, q4_k)");
+        };
+        long t0 = System.nanoTime();
+        var out = glmspark.quant.ModelQuantizer.quantize(folder.tensors(), type, java.lang.foreign.Arena.ofAuto());
+        long bytes = out.values().stream().mapToLong(t -> t.data().byteSize()).sum();
+        System.err.printf("quantised %s to %s in %.1f s: %.1f MiB of weights (was %.1f MiB)%n", folder.dir(), type,
+                (System.nanoTime() - t0) / 1e9, bytes / 1048576.0, folder.weightBytes() / 1048576.0);
+        return out;
+    }
+
+    /** A .gguf file's tokenizer: control and user-defined tokens are its added tokens. */
+    static Tokenizer ggufTokenizer(GgufVocab v) {
+        java.util.Set<Integer> special = new java.util.LinkedHashSet<>();
+        if (v.tokenTypes() != null)
+            for (int i = 0; i < v.tokenTypes().length; i++)
+                if (v.tokenTypes()[i] == GgufVocab.CONTROL || v.tokenTypes()[i] == GgufVocab.USER_DEFINED) special.add(i);
+        return Tokenizer.fromVocab(v.tokens(), v.merges(), special, v.preRegex());
+    }
+
+    static ChatTemplate ggufTemplate(Path file, GgufVocab v) throws ModelFormatException {
+        if (v.chatTemplate() == null) throw new ModelFormatException(file, "no tokenizer.chat_template in this GGUF file");
+        java.util.Map<String, Object> vars = new java.util.LinkedHashMap<>();
+        if (v.token(v.bosId()) != null) vars.put("bos_token", v.token(v.bosId()));
+        if (v.token(v.eosId()) != null) vars.put("eos_token", v.token(v.eosId()));
+        return ChatTemplate.of(v.chatTemplate(), vars);
     }
 
     private static Path tokenizerFile(Path dir) throws ModelFormatException {

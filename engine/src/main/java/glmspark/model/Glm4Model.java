@@ -263,6 +263,7 @@ public final class Glm4Model {
                 case F32 -> new F32Matrix(t.data(), rows, cols);
                 case BF16 -> new BF16Matrix(t.data(), rows, cols);
                 case F16 -> new F16Matrix(t.data(), rows, cols);
+                default -> new glmspark.quant.QuantMatrix(t.dtype(), t.data(), rows, cols);
             };
         }
 
@@ -279,6 +280,7 @@ public final class Glm4Model {
                 case F16 -> {
                     for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat(t.data().get(I16_LE, 2L * i));
                 }
+                default -> new glmspark.quant.QuantMatrix(t.dtype(), t.data(), 1, n).row(0, out, 0);
             }
             return out;
         }

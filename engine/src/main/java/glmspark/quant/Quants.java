@@ -1,0 +1,311 @@
+package glmspark.quant;
+
+import glmspark.format.DType;
+
+/**
+ * The ggml block layouts, dequantised and (for Q8_0 and Q4_K) quantised. Blocks are read from a byte array (a copy
+ * of one row's blocks) at an offset. Arithmetic follows ggml's reference C: float32 throughout, products and sums
+ * in the same order, so dequantised values and quantised bytes are identical to llama.cpp's.
+ */
+public final class Quants {
+
+    private Quants() {
+    }
+
+    static float f16(byte[] b, int o) {
+        return Float.float16ToFloat((short) ((b[o] & 0xFF) | (b[o + 1] << 8)));
+    }
+
+    static void putF16(byte[] b, int o, float v) {
+        short h = Float.floatToFloat16(v);
+        b[o] = (byte) h;
+        b[o + 1] = (byte) (h >> 8);
+    }
+
+    /** Dequantises {@code n} elements (whole blocks) starting at byte {@code off} of {@code src} into {@code dst[dOff...]}. */
+    public static void dequantize(DType type, byte[] src, int off, float[] dst, int dOff, int n) {
+        int blocks = n / type.blockSize;
+        switch (type) {
+            case Q8_0 -> {
+                for (int b = 0; b < blocks; b++, off += 34, dOff += 32) q8_0(src, off, dst, dOff);
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < blocks; b++, off += 18, dOff += 32) q4_0(src, off, dst, dOff);
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < blocks; b++, off += 22, dOff += 32) q5_0(src, off, dst, dOff);
+            }
+            case Q4_K -> {
+                for (int b = 0; b < blocks; b++, off += 144, dOff += 256) q4_K(src, off, dst, dOff);
+            }
+            case Q5_K -> {
+                for (int b = 0; b < blocks; b++, off += 176, dOff += 256) q5_K(src, off, dst, dOff);
+            }
+            case Q6_K -> {
+                for (int b = 0; b < blocks; b++, off += 210, dOff += 256) q6_K(src, off, dst, dOff);
+            }
+            case F32 -> {
+                for (int i = 0; i < n; i++, off += 4)
+                    dst[dOff + i] = Float.intBitsToFloat((src[off] & 0xFF) | (src[off + 1] & 0xFF) << 8 | (src[off + 2] & 0xFF) << 16 | src[off + 3] << 24);
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++, off += 2) dst[dOff + i] = f16(src, off);
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++, off += 2) dst[dOff + i] = Float.intBitsToFloat(((src[off] & 0xFF) | (src[off + 1] & 0xFF) << 8) << 16);
+            }
+        }
+    }
+
+    static void q8_0(byte[] s, int o, float[] y, int yo) {
+        float d = f16(s, o);
+        for (int j = 0; j < 32; j++) y[yo + j] = s[o + 2 + j] * d;
+    }
+
+    static void q4_0(byte[] s, int o, float[] y, int yo) {
+        float d = f16(s, o);
+        for (int j = 0; j < 16; j++) {
+            int q = s[o + 2 + j] & 0xFF;
+            y[yo + j] = ((q & 0xF) - 8) * d;
+            y[yo + j + 16] = ((q >> 4) - 8) * d;
+        }
+    }
+
+    static void q5_0(byte[] s, int o, float[] y, int yo) {
+        float d = f16(s, o);
+        int qh = (s[o + 2] & 0xFF) | (s[o + 3] & 0xFF) << 8 | (s[o + 4] & 0xFF) << 16 | (s[o + 5] & 0xFF) << 24;
+        for (int j = 0; j < 16; j++) {
+            int q = s[o + 6 + j] & 0xFF;
+            int h0 = ((qh >>> j) << 4) & 0x10;
+            int h1 = (qh >>> (j + 12)) & 0x10;
+            y[yo + j] = (((q & 0xF) | h0) - 16) * d;
+            y[yo + j + 16] = (((q >> 4) | h1) - 16) * d;
+        }
+    }
+
+    /** ggml's 6-bit scale and min of sub-block j from the 12 packed bytes at {@code q}. */
+    static int scale(byte[] s, int q, int j) {
+        return j < 4 ? s[q + j] & 63 : (s[q + j + 4] & 0xF) | (((s[q + j - 4] & 0xFF) >> 6) << 4);
+    }
+
+    static int min(byte[] s, int q, int j) {
+        return j < 4 ? s[q + j + 4] & 63 : ((s[q + j + 4] & 0xFF) >> 4) | (((s[q + j] & 0xFF) >> 6) << 4);
+    }
+
+    static void q4_K(byte[] s, int o, float[] y, int yo) {
+        float d = f16(s, o), dmin = f16(s, o + 2);
+        int sc = o + 4, q = o + 16;
+        for (int is = 0; is < 8; is += 2, q += 32, yo += 64) {
+            float d1 = d * scale(s, sc, is), m1 = dmin * min(s, sc, is);
+            float d2 = d * scale(s, sc, is + 1), m2 = dmin * min(s, sc, is + 1);
+            for (int l = 0; l < 32; l++) y[yo + l] = d1 * (s[q + l] & 0xF) - m1;
+            for (int l = 0; l < 32; l++) y[yo + 32 + l] = d2 * ((s[q + l] & 0xFF) >> 4) - m2;
+        }
+    }
+
+    static void q5_K(byte[] s, int o, float[] y, int yo) {
+        float d = f16(s, o), dmin = f16(s, o + 2);
+        int sc = o + 4, qh = o + 16, ql = o + 48;
+        int u1 = 1, u2 = 2;
+        for (int is = 0; is < 8; is += 2, ql += 32, yo += 64, u1 <<= 2, u2 <<= 2) {
+            float d1 = d * scale(s, sc, is), m1 = dmin * min(s, sc, is);
+            float d2 = d * scale(s, sc, is + 1), m2 = dmin * min(s, sc, is + 1);
+            for (int l = 0; l < 32; l++) y[yo + l] = d1 * ((s[ql + l] & 0xF) + ((s[qh + l] & u1) != 0 ? 16 : 0)) - m1;
+            for (int l = 0; l < 32; l++) y[yo + 32 + l] = d2 * (((s[ql + l] & 0xFF) >> 4) + ((s[qh + l] & u2) != 0 ? 16 : 0)) - m2;
+        }
+    }
+
+    static void q6_K(byte[] s, int o, float[] y, int yo) {
+        float d = f16(s, o + 208);
+        int ql = o, qh = o + 128, sc = o + 192;
+        for (int n = 0; n < 256; n += 128, ql += 64, qh += 32, sc += 8, yo += 128) {
+            for (int l = 0; l < 32; l++) {
+                int is = l / 16;
+                int h = s[qh + l] & 0xFF;
+                int q1 = ((s[ql + l] & 0xF) | ((h & 3) << 4)) - 32;
+                int q2 = ((s[ql + l + 32] & 0xF) | (((h >> 2) & 3) << 4)) - 32;
+                int q3 = (((s[ql + l] & 0xFF) >> 4) | (((h >> 4) & 3) << 4)) - 32;
+                int q4 = (((s[ql + l + 32] & 0xFF) >> 4) | (((h >> 6) & 3) << 4)) - 32;
+                y[yo + l] = d * s[sc + is] * q1;
+                y[yo + l + 32] = d * s[sc + is + 2] * q2;
+                y[yo + l + 64] = d * s[sc + is + 4] * q3;
+                y[yo + l + 96] = d * s[sc + is + 6] * q4;
+            }
+        }
+    }
+
+    // ---- quantisation (ggml's reference algorithms, no importance matrix) ----
+
+    /** Quantises {@code n} floats (a multiple of the block size) from {@code x[xo...]} into {@code out[o...]}. */
+    public static void quantize(DType type, float[] x, int xo, int n, byte[] out, int o) {
+        switch (type) {
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) quantizeQ8_0(x, xo + 32 * b, out, o + 34 * b);
+            }
+            case Q4_K -> {
+                for (int b = 0; b < n / 256; b++) quantizeQ4_K(x, xo + 256 * b, out, o + 144 * b);
+            }
+            case F32 -> {
+                for (int i = 0; i < n; i++) {
+                    int v = Float.floatToRawIntBits(x[xo + i]);
+                    out[o + 4 * i] = (byte) v;
+                    out[o + 4 * i + 1] = (byte) (v >> 8);
+                    out[o + 4 * i + 2] = (byte) (v >> 16);
+                    out[o + 4 * i + 3] = (byte) (v >> 24);
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    int h = bf16(x[xo + i]);
+                    out[o + 2 * i] = (byte) h;
+                    out[o + 2 * i + 1] = (byte) (h >> 8);
+                }
+            }
+            default -> throw new IllegalArgumentException("quantisation to " + type + " is not implemented");
+        }
+    }
+
+    /** float32 to bfloat16 bits, round to nearest even; NaN stays a quiet NaN (as ggml_compute_fp32_to_bf16). */
+    static int bf16(float f) {
+        int u = Float.floatToRawIntBits(f);
+        if ((u & 0x7fffffff) > 0x7f800000) return ((u >>> 16) | 64) & 0xFFFF;
+        return ((u + (0x7fff + ((u >>> 16) & 1))) >>> 16) & 0xFFFF;
+    }
+
+    /** C's roundf: halves away from zero (exact in double for any float). */
+    static float roundf(float v) {
+        double a = Math.floor(Math.abs((double) v) + 0.5);
+        return (float) Math.copySign(a, v);
+    }
+
+    static void quantizeQ8_0(float[] x, int xo, byte[] out, int o) {
+        float amax = 0;
+        for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xo + j]));
+        float d = amax / 127;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putF16(out, o, d);
+        for (int j = 0; j < 32; j++) out[o + 2 + j] = (byte) (int) roundf(x[xo + j] * id);
+    }
+
+    /** ggml's nearest_int: the float magic-number rounding (ties to even). */
+    static int nearestInt(float f) {
+        float v = f + 12582912.f;
+        return (Float.floatToRawIntBits(v) & 0x007fffff) - 0x00400000;
+    }
+
+    /** make_qkx2_quants for 32 values: an affine (scale, min) fit searched over 21 candidate scales. */
+    static float qkx2(float[] x, int xo, float[] w, int[] L, int lo, int nmax, float[] theMin, int[] aux,
+                      float rmin, float rdelta, int nstep) {
+        int n = 32;
+        float min = x[xo], max = x[xo];
+        float sumW = w[0], sumX = sumW * x[xo];
+        for (int i = 1; i < n; i++) {
+            if (x[xo + i] < min) min = x[xo + i];
+            if (x[xo + i] > max) max = x[xo + i];
+            float wi = w[i];
+            sumW += wi;
+            sumX += wi * x[xo + i];
+        }
+        if (min > 0) min = 0;
+        if (max == min) {
+            for (int i = 0; i < n; i++) L[lo + i] = 0;
+            theMin[0] = -min;
+            return 0.f;
+        }
+        float iscale = nmax / (max - min);
+        float scale = 1 / iscale;
+        float bestError = 0;
+        for (int i = 0; i < n; i++) {
+            int l = nearestInt(iscale * (x[xo + i] - min));
+            L[lo + i] = Math.max(0, Math.min(nmax, l));
+            float diff = scale * L[lo + i] + min - x[xo + i];
+            diff = diff * diff;
+            bestError += w[i] * diff;
+        }
+        for (int is = 0; is <= nstep; is++) {
+            iscale = (rmin + rdelta * is + nmax) / (max - min);
+            float sumL = 0, sumL2 = 0, sumXL = 0;
+            for (int i = 0; i < n; i++) {
+                int l = nearestInt(iscale * (x[xo + i] - min));
+                l = Math.max(0, Math.min(nmax, l));
+                aux[i] = l;
+                float wi = w[i];
+                sumL += wi * l;
+                sumL2 += wi * l * l;
+                sumXL += wi * l * x[xo + i];
+            }
+            float D = sumW * sumL2 - sumL * sumL;
+            if (D > 0) {
+                float thisScale = (sumW * sumXL - sumX * sumL) / D;
+                float thisMin = (sumL2 * sumX - sumL * sumXL) / D;
+                if (thisMin > 0) {
+                    thisMin = 0;
+                    thisScale = sumXL / sumL2;
+                }
+                float curError = 0;
+                for (int i = 0; i < n; i++) {
+                    float diff = thisScale * aux[i] + thisMin - x[xo + i];
+                    diff = diff * diff;
+                    curError += w[i] * diff;
+                }
+                if (curError < bestError) {
+                    for (int i = 0; i < n; i++) L[lo + i] = aux[i];
+                    bestError = curError;
+                    scale = thisScale;
+                    min = thisMin;
+                }
+            }
+        }
+        theMin[0] = -min;
+        return scale;
+    }
+
+    static void quantizeQ4_K(float[] x, int xo, byte[] out, int o) {
+        int[] L = new int[256];
+        int[] aux = new int[32];
+        float[] w = new float[32];
+        float[] mins = new float[8], scales = new float[8], m = new float[1];
+        float maxScale = 0, maxMin = 0;
+        for (int j = 0; j < 8; j++) {
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
+            float avX = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) w[l] = avX + Math.abs(x[xo + 32 * j + l]);
+            scales[j] = qkx2(x, xo + 32 * j, w, L, 32 * j, 15, m, aux, -1.f, 0.1f, 20);
+            mins[j] = m[0];
+            if (scales[j] > maxScale) maxScale = scales[j];
+            if (mins[j] > maxMin) maxMin = mins[j];
+        }
+        float invScale = maxScale > 0 ? 63.f / maxScale : 0.f;
+        float invMin = maxMin > 0 ? 63.f / maxMin : 0.f;
+        int sc = o + 4;
+        for (int i = 0; i < 12; i++) out[sc + i] = 0;
+        for (int j = 0; j < 8; j++) {
+            int ls = Math.min(63, nearestInt(invScale * scales[j]) & 0xFF);
+            int lm = Math.min(63, nearestInt(invMin * mins[j]) & 0xFF);
+            if (j < 4) {
+                out[sc + j] = (byte) ls;
+                out[sc + j + 4] = (byte) lm;
+            } else {
+                out[sc + j + 4] = (byte) ((ls & 0xF) | ((lm & 0xF) << 4));
+                out[sc + j - 4] |= (byte) ((ls >> 4) << 6);
+                out[sc + j] |= (byte) ((lm >> 4) << 6);
+            }
+        }
+        putF16(out, o, maxScale / 63.f);
+        putF16(out, o + 2, maxMin / 63.f);
+        float d0 = f16(out, o), dmin0 = f16(out, o + 2);
+        for (int j = 0; j < 8; j++) {
+            float d = d0 * scale(out, sc, j);
+            if (d == 0) continue;
+            float dm = dmin0 * min(out, sc, j);
+            for (int ii = 0; ii < 32; ii++) {
+                int l = nearestInt((x[xo + 32 * j + ii] + dm) / d);
+                L[32 * j + ii] = Math.max(0, Math.min(15, l));
+            }
+        }
+        int q = o + 16;
+        for (int j = 0; j < 256; j += 64, q += 32)
+            for (int l = 0; l < 32; l++) out[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
+    }
+}

@@ -1,0 +1,84 @@
+package glmspark.quant;
+
+import glmspark.cpu.F32Matrix;
+import glmspark.format.DType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The fused kernels against a scalar dequantise-then-dot reference, and batch / split invariance. */
+class QuantMatrixTest {
+
+    /** Random blocks: random bytes with the f16 scales replaced by small sane values. */
+    static byte[] randomBlocks(DType type, int rows, int cols, long seed) {
+        Random r = new Random(seed);
+        int blocks = rows * cols / type.blockSize;
+        byte[] b = new byte[blocks * type.blockBytes];
+        r.nextBytes(b);
+        for (int i = 0; i < blocks; i++) {
+            int o = i * type.blockBytes;
+            switch (type) {
+                case Q6_K -> Quants.putF16(b, o + 208, 0.001f + r.nextFloat() * 0.01f);
+                case Q4_K, Q5_K -> {
+                    Quants.putF16(b, o, 0.001f + r.nextFloat() * 0.01f);
+                    Quants.putF16(b, o + 2, r.nextFloat() * 0.01f);
+                }
+                default -> Quants.putF16(b, o, 0.001f + r.nextFloat() * 0.05f);
+            }
+        }
+        return b;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
+    void kernelMatchesScalarReferenceAndIsBatchInvariant(DType type) {
+        int rows = 11, cols = 512, T = 7;
+        byte[] raw = randomBlocks(type, rows, cols, type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(raw.length);
+            MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, 0, raw.length);
+            QuantMatrix m = new QuantMatrix(type, seg, rows, cols);
+            float[] w = new float[rows * cols];
+            Quants.dequantize(type, raw, 0, w, 0, rows * cols);
+            Random r = new Random(42);
+            float[] x = new float[T * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+
+            float[] y = new float[T * rows];
+            m.matmul(x, T, y, rows, 0, rows);
+            for (int t = 0; t < T; t++)
+                for (int j = 0; j < rows; j++) {
+                    double ref = 0, mag = 0;
+                    for (int k = 0; k < cols; k++) {
+                        ref += (double) w[j * cols + k] * x[t * cols + k];
+                        mag += Math.abs((double) w[j * cols + k] * x[t * cols + k]);
+                    }
+                    assertTrue(Math.abs(y[t * rows + j] - ref) <= 1e-5 * mag + 1e-30, type + " y[" + t + "][" + j + "] = " + y[t * rows + j] + " vs " + ref);
+                }
+            // one activation row at a time and odd row splits give the same bits
+            for (int t = 0; t < T; t++) {
+                float[] y1 = new float[rows];
+                m.matmul(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, y1, rows, 0, 3);
+                m.matmul(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, y1, rows, 3, rows);
+                for (int j = 0; j < rows; j++) assertEquals(Float.floatToIntBits(y[t * rows + j]), Float.floatToIntBits(y1[j]), type + " batch/split invariance");
+            }
+            // the same arithmetic as F32Matrix on the dequantised weights
+            MemorySegment f = arena.allocate(4L * w.length);
+            for (int i = 0; i < w.length; i++) f.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, w[i]);
+            float[] yf = new float[T * rows];
+            new F32Matrix(f, rows, cols).matmul(x, T, yf, rows, 0, rows);
+            for (int i = 0; i < yf.length; i++) assertEquals(yf[i], y[i], Math.abs(yf[i]) * 1e-6f, type + " vs F32Matrix");
+            float[] row = new float[cols];
+            m.row(5, row, 0);
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(w, 5 * cols, 6 * cols)), java.util.Arrays.toString(row));
+        }
+    }
+}

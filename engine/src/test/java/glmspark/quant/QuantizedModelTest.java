@@ -1,0 +1,83 @@
+package glmspark.quant;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import glmspark.cpu.Parallel;
+import glmspark.format.DType;
+import glmspark.format.ModelFolder;
+import glmspark.format.RandomCheckpoint;
+import glmspark.format.TensorData;
+import glmspark.model.Batch;
+import glmspark.model.Glm4Model;
+import glmspark.model.KvCache;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A quantised model's logits equal those of a float32 model holding its dequantised weights. */
+class QuantizedModelTest {
+
+    @TempDir
+    Path dir;
+
+    static float[] logits(ModelFolder f, Map<String, TensorData> tensors, int[] ids, Parallel par) throws Exception {
+        Glm4Model model = new Glm4Model(f.config(), tensors, f.dir(), par);
+        KvCache cache = model.newKvCache(16, 1 << 24);
+        KvCache.Sequence seq = cache.newSequence();
+        assertTrue(cache.reserve(seq, ids.length));
+        Batch b = new Batch();
+        b.add(seq, ids, 0, ids.length, true);
+        b.wantAllLogits();
+        float[] out = new float[ids.length * f.config().vocabSize()];
+        model.forward(b, cache, out, null);
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q8_0", "Q4_K"})
+    void quantisedLogitsEqualDequantisedFloatReference(DType type) throws Exception {
+        ObjectNode c = RandomCheckpoint.tinyConfig();
+        c.put("hidden_size", 256).put("intermediate_size", 256).put("head_dim", 64);
+        RandomCheckpoint.write(dir, c, DType.BF16, 5);
+        try (ModelFolder f = ModelFolder.open(dir); Arena arena = Arena.ofShared(); Parallel par = new Parallel(2)) {
+            Map<String, TensorData> q = ModelQuantizer.quantize(f.tensors(), type, arena);
+            assertEquals(type, q.get("model.layers.0.mlp.down_proj.weight").dtype());
+            Map<String, TensorData> deq = new LinkedHashMap<>();
+            for (TensorData t : q.values()) {
+                if (!t.dtype().quantized()) {
+                    deq.put(t.name(), t);
+                    continue;
+                }
+                int n = (int) t.elements();
+                float[] w = new float[n];
+                Quants.dequantize(t.dtype(), t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
+                MemorySegment s = arena.allocate(4L * n);
+                MemorySegment.copy(w, 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, n);
+                deq.put(t.name(), new TensorData(t.name(), DType.F32, t.shape(), s, t.file()));
+            }
+            int[] ids = {1, 17, 300, 42, 5, 511, 2, 99};
+            float[] a = logits(f, q, ids, par), b = logits(f, deq, ids, par);
+            double maxDiff = 0, maxRef = 0;
+            for (int i = 0; i < a.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+                maxRef = Math.max(maxRef, Math.abs(b[i]));
+            }
+            assertTrue(maxDiff / maxRef <= 1e-4, type + ": relative error " + maxDiff / maxRef);
+            // and quantisation did change the model (the comparison is not trivially between identical weights)
+            float[] orig = logits(f, f.tensors(), ids, par);
+            double d = 0;
+            for (int i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - orig[i]));
+            assertTrue(d > 0, "quantised logits equal the bf16 ones");
+        }
+    }
+}
