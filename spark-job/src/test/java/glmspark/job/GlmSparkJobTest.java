@@ -175,12 +175,15 @@ class GlmSparkJobTest {
         assertTrue(finished >= 6);
         assertTrue(Files.readString(tmp.resolve("cut/manifest.json")).contains("\"status\" : \"failed\""));
 
+        // Resume. (A cancelled task may still save what it holds after the job reports failure, so the resume's
+        // own count of finished samples is the reference; it can only have grown.)
         EngineHolder.clear();
         FakeRowGenerator.delayMillis = 0;
         before = FakeRowGenerator.SAMPLES.get();
         GlmSparkJob.Summary resumed = GlmSparkJob.run(spark, config(data, "cut"));
-        assertEquals(total - finished, FakeRowGenerator.SAMPLES.get() - before);
-        assertEquals(total - finished, resumed.samplesGenerated());
+        int generated = FakeRowGenerator.SAMPLES.get() - before;
+        assertEquals(resumed.samplesGenerated(), generated);
+        assertTrue(generated <= total - finished, generated + " generated, " + finished + " were finished");
 
         assertEquals(rowsWithoutRunId("whole"), rowsWithoutRunId("cut"));
 
