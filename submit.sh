@@ -65,4 +65,4 @@ fi
 # Local mode in this JVM: the classes are already on the classpath.
 exec "${submit[@]}" --master "local[*]" --class glmspark.job.GlmSparkJob \
   --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false \
-  spark-internal "${args[@]}" 2> >(grep -v 'WARNING: Using incubator modules' >&2)
+  spark-internal "${args[@]}" 2> >(grep --line-buffered -v 'WARNING: Using incubator modules' >&2)

@@ -81,9 +81,10 @@ public final class GeneratePartition implements VoidFunction<Iterator<GenTask>> 
         RowGenerator generator = EngineHolder.get(generatorClass, spec);
         LinkedBlockingQueue<SampleResult> finished = new LinkedBlockingQueue<>();
         int expected = 0;
+        List<java.util.concurrent.CompletableFuture<?>> futures = new ArrayList<>();
         for (GenTask t : todo) {
             expected += t.samples().size();
-            submit(generator, t, finished);
+            futures.add(submit(generator, t, finished));
         }
 
         List<SampleResult> buffer = new ArrayList<>();
@@ -97,6 +98,8 @@ public final class GeneratePartition implements VoidFunction<Iterator<GenTask>> 
             }
             if (tc != null && tc.isInterrupted()) {
                 flush(fs, dir, partition, attempt, seq, buffer);
+                // Tell the generator these requests are abandoned (an engine that checks its futures can drop them).
+                for (var f : futures) f.cancel(false);
                 throw new InterruptedException("task killed; " + received + " of " + expected + " samples saved");
             }
             if (buffer.size() >= flushRows || (!buffer.isEmpty() && System.nanoTime() - lastFlush > flushNanos)) {
@@ -107,14 +110,15 @@ public final class GeneratePartition implements VoidFunction<Iterator<GenTask>> 
         flush(fs, dir, partition, attempt, seq, buffer);
     }
 
-    private void submit(RowGenerator generator, GenTask t, LinkedBlockingQueue<SampleResult> finished) {
+    private java.util.concurrent.CompletableFuture<?> submit(RowGenerator generator, GenTask t, LinkedBlockingQueue<SampleResult> finished) {
         // Each sample is reported once: by onEach, or at completion if onEach missed it, or as an error.
         Set<Integer> reported = ConcurrentHashMap.newKeySet();
         PassSettings pass = passes.get(t.pass());
         try {
-            generator.submit(t, pass, r -> {
+            var future = generator.submit(t, pass, r -> {
                 if (t.samples().contains(r.sampleIndex()) && reported.add(r.sampleIndex())) finished.add(r);
-            }).whenComplete((list, ex) -> {
+            });
+            future.whenComplete((list, ex) -> {
                 if (ex == null) {
                     for (SampleResult r : list) {
                         if (t.samples().contains(r.sampleIndex()) && reported.add(r.sampleIndex())) finished.add(r);
@@ -125,9 +129,11 @@ public final class GeneratePartition implements VoidFunction<Iterator<GenTask>> 
                 }
                 for (int s : t.samples()) if (reported.add(s)) finished.add(SampleResult.failed(t, s, ex));
             });
+            return future;
         } catch (RuntimeException e) {
             LOG.warn("row {}/{}/{} failed: {}", t.pass(), t.dataset(), t.id(), e.toString());
             for (int s : t.samples()) if (reported.add(s)) finished.add(SampleResult.failed(t, s, e));
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
     }
 

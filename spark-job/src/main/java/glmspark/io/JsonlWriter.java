@@ -28,8 +28,9 @@ public final class JsonlWriter {
             while (it.hasNext()) {
                 // Spark's toJSON drops null fields; keep every column so each line has the full schema.
                 ObjectNode o = (ObjectNode) JSON.readTree(it.next());
-                for (String c : results.columns()) if (!o.has(c)) o.putNull(c);
-                os.write(JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8));
+                ObjectNode line = JSON.createObjectNode();
+                for (String c : results.columns()) line.set(c, o.has(c) ? o.get(c) : line.nullNode());
+                os.write(JSON.writeValueAsString(line).getBytes(StandardCharsets.UTF_8));
                 os.write('\n');
             }
         }

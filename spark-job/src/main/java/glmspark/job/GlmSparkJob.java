@@ -70,10 +70,18 @@ public final class GlmSparkJob {
         }
     }
 
+    static String qualify(String path, Configuration conf) throws java.io.IOException {
+        Path p = new Path(path);
+        return p.getFileSystem(conf).makeQualified(p).toString();
+    }
+
     public static Summary run(SparkSession spark, JobConfig cfg) throws Exception {
         // 1. Checks that need no executor: speculation would run a prompt twice; the model must be readable.
         refuseSpeculation(spark.sparkContext().getConf());
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        // Executors resolve relative paths against their own working folders: qualify them here.
+        cfg.output = qualify(cfg.output, hadoop);
+        cfg.model = qualify(cfg.model, hadoop);
         ModelCheck.ModelInfo model = ModelCheck.validate(cfg.model, hadoop);
 
         // 2. Prompts (bad rows become error rows) and passes (settings resolved against generation_config.json).

@@ -11,7 +11,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import java.io.IOException;
+import glmspark.score.GroupScore;
+import glmspark.score.Metrics;
+import glmspark.score.ScoredSample;
+
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
@@ -23,7 +30,8 @@ import static org.apache.spark.sql.functions.when;
 /**
  * OUTPUT/scores.json and the table printed at the end, computed from the written results (never from a second
  * inference). Accuracy = correct / rows with a gold answer; failed samples count as wrong.
- * SEAM: glmspark.score.Metrics (pass@k, majority vote) replaces the per-group numbers here when it lands.
+ * {@code metrics} adds, per pass, {@link Metrics}' groups (dataset, then subject and level when the input has
+ * such columns): pass@1 with its standard error and bootstrap interval, maj@k and unbiased pass@k.
  */
 public final class ScoreReport {
 
@@ -65,7 +73,30 @@ public final class ScoreReport {
         }
         root.put("rows", rows).put("errors", errors).put("generated_tokens", tokens);
         root.set("accuracy", acc);
+        root.set("metrics", metrics(results));
         return root;
+    }
+
+    /** Metrics per pass, from the results' grading columns (no text leaves the executors). */
+    static ObjectNode metrics(Dataset<Row> results) {
+        Map<String, List<ScoredSample>> byPass = new TreeMap<>();
+        List<Row> rows = results.select(col("pass"), col("dataset"), col("id"), col("sample_index"),
+                col("extra").getItem("subject"), col("extra").getItem("level"), col("extracted"), col("correct"),
+                col("reasoning_closed"), col("finish_reason"), col("error"), col("reasoning_tokens"), col("answer_tokens"),
+                col("gold")).collectAsList();
+        for (Row r : rows) {
+            if (r.isNullAt(13)) continue; // nothing to grade against
+            byPass.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(new ScoredSample(r.getString(1), r.getString(2),
+                    r.getInt(3), r.getString(4), r.getString(5), r.getString(6), !r.isNullAt(7) && r.getBoolean(7),
+                    !r.isNullAt(8) && r.getBoolean(8), r.getString(9), r.getString(10),
+                    r.isNullAt(11) ? 0 : r.getInt(11), r.isNullAt(12) ? 0 : r.getInt(12)));
+        }
+        ObjectNode out = JSON.createObjectNode();
+        for (Map.Entry<String, List<ScoredSample>> e : byPass.entrySet()) {
+            List<GroupScore> groups = Metrics.compute(e.getValue(), 0L);
+            out.set(e.getKey(), JSON.valueToTree(groups));
+        }
+        return out;
     }
 
     public static void write(FileSystem fs, Path file, ObjectNode scores) throws IOException {

@@ -4,7 +4,8 @@ import java.io.Serializable;
 
 /**
  * Turns a sample's answer into (extracted, correct) against the gold answer. The job uses {@link GraderScorer}
- * (the engine's grader); {@link ExactMatchScorer} is a minimal independent one.
+ * (the engine's grader); scoring runs when the results are assembled from the progress files, so a better grader
+ * re-scores a finished run without generating anything (resume it).
  */
 public interface Scorer extends Serializable {
 

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * Test-only generator: deterministic text from (prompt, seed, sample index), produced one sample at a time on a
- * single worker thread (like a scheduler), with an optional delay per sample. Prompts containing FAIL complete
+ * single worker thread (like a scheduler), with an optional delay per sample ({@link #delayMillis}, or the system property
+ * glmspark.fake.delayMillis in executor JVMs). Prompts containing FAIL complete
  * exceptionally. Counts opens and generated samples.
  */
 public final class FakeRowGenerator implements RowGenerator, AutoCloseable {
@@ -46,9 +47,10 @@ public final class FakeRowGenerator implements RowGenerator, AutoCloseable {
             }
             List<SampleResult> out = new ArrayList<>();
             for (int s : task.samples()) {
-                if (delayMillis > 0) {
+                long delay = delayMillis > 0 ? delayMillis : Long.getLong("glmspark.fake.delayMillis", 0L);
+                if (delay > 0) {
                     try {
-                        Thread.sleep(delayMillis);
+                        Thread.sleep(delay);
                     } catch (InterruptedException e) {
                         return;
                     }

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GlmSparkJobEngineTest {
 
-    static final int CASES = 6;
+    static final int CASES = 4;
 
     @TempDir
     Path tmp;
