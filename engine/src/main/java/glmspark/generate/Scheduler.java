@@ -115,6 +115,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void step() {
+        dropCancelled();
         admit();
         batch.clear();
         List<Sample> decoding = new ArrayList<>();
@@ -165,6 +166,23 @@ public final class Scheduler implements AutoCloseable {
         for (Sample s : decoding) accept(s, r++);
         for (Job job : finishingPrefill) startSamples(job, r++);
         admitted.removeIf(j -> j.remaining == 0);
+    }
+
+    /** A caller that cancelled its future (a killed Spark task, say) no longer wants the work: free its blocks. */
+    private void dropCancelled() {
+        for (java.util.Iterator<Job> it = admitted.iterator(); it.hasNext(); ) {
+            Job j = it.next();
+            if (!j.future.isCancelled()) continue;
+            if (j.promptSeq != null) cache.release(j.promptSeq);
+            if (j.samples != null) for (Sample s : j.samples) if (s != null && !s.done) cache.release(s.seq);
+            it.remove();
+        }
+        lock.lock();
+        try {
+            waiting.removeIf(j -> j.future.isCancelled());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Moves waiting requests in while their prompt blocks (and one block per sample) are free. */

@@ -112,6 +112,18 @@ class SchedulerTest {
     }
 
     @Test
+    void cancelledRequestsStopGenerating() throws Exception {
+        try (Engine e = Engine.open(EngineOptions.of(MODEL))) {
+            int[] p = prompt(1);
+            CompletableFuture<List<Completion>> longOne = e.submit(new GenerationRequest("long", p, SAMPLED, 1, 4, 480, List.of()), null);
+            longOne.cancel(true);
+            // two 24-token requests run one after the other: an uncancelled 4-sample request would add 4 tokens per step
+            for (int i = 2; i < 4; i++) assertEquals(24, e.submit(request(i, SamplingParams.greedy(), 1), null).get().get(0).outputIds().length);
+            assertTrue(e.generatedTokens() < 48 + 40, "the cancelled request kept generating: " + e.generatedTokens());
+        }
+    }
+
+    @Test
     void callbacksReportEachSampleAndConcurrentSubmittersAreServed() throws Exception {
         ConcurrentLinkedQueue<Completion> seen = new ConcurrentLinkedQueue<>();
         try (Engine e = Engine.open(EngineOptions.of(MODEL))) {

@@ -2,6 +2,7 @@ package glmspark.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import glmspark.generate.Engine;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -14,9 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The driver's cheap check of a model before any task starts (opening the engine on the driver would map
- * gigabytes of weights): the files the engine needs exist, are readable and parse where cheap.
- * SEAM: when the engine offers its own cheap check (config + tokenizer + tensor index), call it here.
+ * The driver's check of a model before any task starts: the files the engine needs exist, are readable and
+ * parse. For a model on the local filesystem it also runs the engine's own check ({@link Engine#check}:
+ * config, every safetensors/GGUF header, tensor names and shapes, tokenizer and chat template), which maps the
+ * weights without reading them, so a corrupt file fails here and not in every task.
  */
 public final class ModelCheck {
 
@@ -30,6 +32,19 @@ public final class ModelCheck {
     }
 
     public static ModelInfo validate(String model, Configuration conf) throws IOException {
+        ModelInfo info = validateFiles(model, conf);
+        Path p = new Path(model);
+        if (p.getFileSystem(conf) instanceof org.apache.hadoop.fs.LocalFileSystem) {
+            try {
+                Engine.check(java.nio.file.Path.of(p.toUri().getPath()));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("model: " + e.getMessage(), e);
+            }
+        }
+        return info;
+    }
+
+    private static ModelInfo validateFiles(String model, Configuration conf) throws IOException {
         Path p = new Path(model);
         FileSystem fs = p.getFileSystem(conf);
         if (!fs.exists(p)) throw new IllegalArgumentException("model: " + model + " does not exist");
