@@ -57,6 +57,7 @@ public final class GlmSparkJob {
             System.out.print(ScoreReport.table(s.scores()));
             System.out.println("results: " + new Path(s.output(), "results") + (cfg.format.equals("jsonl") ? " and " + new Path(s.output(), "results.jsonl") : ""));
             System.out.println("scores:  " + new Path(s.output(), "scores.json") + "   manifest: " + new Path(s.output(), "manifest.json"));
+            System.out.println("report:  " + new Path(s.output(), "report.md") + " and " + new Path(s.output(), "report.html"));
         } finally {
             spark.stop();
         }
@@ -134,6 +135,7 @@ public final class GlmSparkJob {
         if (cfg.format.equals("jsonl")) JsonlWriter.write(results, fs, new Path(cfg.output, "results.jsonl"));
         ObjectNode scores = ScoreReport.compute(results);
         ScoreReport.write(fs, new Path(cfg.output, "scores.json"), scores);
+        RunReports.write(results, cfg, runId, manifest.startedAtMillis(), fs, progressDir, passes);
         ObjectNode totals = scores.deepCopy();
         totals.remove("groups");
         totals.put("generated_this_segment", pending);

@@ -53,6 +53,11 @@ public final class RunManifest {
         return root.get("run_id").asText();
     }
 
+    /** When the run (its first segment) started. */
+    public long startedAtMillis() {
+        return java.time.Instant.parse(root.get("started").asText()).toEpochMilli();
+    }
+
     public String fingerprint() {
         return root.get("fingerprint").asText();
     }

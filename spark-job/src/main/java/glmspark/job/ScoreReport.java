@@ -79,6 +79,16 @@ public final class ScoreReport {
 
     /** Metrics per pass, from the results' grading columns (no text leaves the executors). */
     static ObjectNode metrics(Dataset<Row> results) {
+        ObjectNode out = JSON.createObjectNode();
+        for (Map.Entry<String, List<ScoredSample>> e : samplesByPass(results).entrySet()) {
+            List<GroupScore> groups = Metrics.compute(e.getValue(), 0L);
+            out.set(e.getKey(), JSON.valueToTree(groups));
+        }
+        return out;
+    }
+
+    /** The graded samples (rows with a gold answer) of each pass, in pass order. */
+    public static Map<String, List<ScoredSample>> samplesByPass(Dataset<Row> results) {
         Map<String, List<ScoredSample>> byPass = new TreeMap<>();
         List<Row> rows = results.select(col("pass"), col("dataset"), col("id"), col("sample_index"),
                 col("extra").getItem("subject"), col("extra").getItem("level"), col("extracted"), col("correct"),
@@ -91,12 +101,7 @@ public final class ScoreReport {
                     !r.isNullAt(8) && r.getBoolean(8), r.getString(9), r.getString(10),
                     r.isNullAt(11) ? 0 : r.getInt(11), r.isNullAt(12) ? 0 : r.getInt(12)));
         }
-        ObjectNode out = JSON.createObjectNode();
-        for (Map.Entry<String, List<ScoredSample>> e : byPass.entrySet()) {
-            List<GroupScore> groups = Metrics.compute(e.getValue(), 0L);
-            out.set(e.getKey(), JSON.valueToTree(groups));
-        }
-        return out;
+        return byPass;
     }
 
     public static void write(FileSystem fs, Path file, ObjectNode scores) throws IOException {

@@ -36,6 +36,23 @@ public record PublishedScores(List<Entry> entries) {
     }
 
     /** Loads the table from a repository root, or an empty table when the file is absent. */
+    /** Separates a dataset from its pass in report labels ("aime2024 · sampled"). */
+    public static final String PASS_SEPARATOR = " \u00b7 ";
+
+    /** The table bundled into the job's jar (a copy of {@link #DEFAULT_PATH}), or an empty one. */
+    public static PublishedScores loadBundled() throws IOException {
+        try (java.io.InputStream in = PublishedScores.class.getResourceAsStream("/published-scores.json")) {
+            if (in == null) return new PublishedScores(List.of());
+            Path tmp = Files.createTempFile("published-scores", ".json");
+            try {
+                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                return load(tmp);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
     public static PublishedScores loadFromRepository(Path repoRoot) throws IOException {
         Path f = repoRoot.resolve(DEFAULT_PATH);
         return Files.isRegularFile(f) ? load(f) : new PublishedScores(List.of());
@@ -52,6 +69,8 @@ public record PublishedScores(List<Entry> entries) {
     /** Maps our dataset names to the publisher's benchmark labels: aime2024 -> AIME24, aime2025 -> AIME25. */
     public static Optional<String> benchmarkFor(String dataset) {
         String d = dataset.toLowerCase(Locale.ROOT);
+        int pass = d.indexOf(PASS_SEPARATOR);
+        if (pass >= 0) d = d.substring(0, pass);
         if (d.equals("aime2024") || d.equals("aime24")) return Optional.of("AIME24");
         if (d.equals("aime2025") || d.equals("aime25")) return Optional.of("AIME25");
         return Optional.empty();
