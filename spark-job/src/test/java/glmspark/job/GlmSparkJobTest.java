@@ -124,6 +124,8 @@ class GlmSparkJobTest {
         assertEquals(5 * 3, s.scores().get("errors").asLong());
         assertTrue(Files.exists(tmp.resolve("mixed/results.jsonl")) == false, "parquet format writes no JSONL");
         assertTrue(Files.exists(tmp.resolve("mixed/scores.json")));
+        assertTrue(Files.readString(tmp.resolve("mixed/report.md")).contains("## Summary"));
+        assertTrue(Files.readString(tmp.resolve("mixed/report.html")).contains("<svg"));
         assertTrue(Files.readString(tmp.resolve("mixed/manifest.json")).contains("\"status\" : \"finished\""));
     }
 
