@@ -64,7 +64,7 @@ public final class Safetensors {
                 if (name.equals("__metadata__")) continue;
                 tensors.put(name, parseTensor(file, name, e.getValue(), all, dataStart, dataSize));
             }
-            checkNoOverlap(file, tensors.values(), dataStart);
+            checkNoOverlap(file, tensors.values());
             return tensors;
         }
     }
@@ -73,7 +73,7 @@ public final class Safetensors {
      * Tensors must not share bytes (as the safetensors library requires): an overlap means a corrupt header, and
      * aliased weights would compute garbage instead of failing.
      */
-    private static void checkNoOverlap(Path file, java.util.Collection<TensorData> tensors, long dataStart)
+    private static void checkNoOverlap(Path file, java.util.Collection<TensorData> tensors)
             throws ModelFormatException {
         List<TensorData> byStart = new ArrayList<>();
         for (TensorData t : tensors) if (t.data().byteSize() > 0) byStart.add(t);
