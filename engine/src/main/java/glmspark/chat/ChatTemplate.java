@@ -47,6 +47,15 @@ public final class ChatTemplate {
     /** Template nodes evaluated per render; a real template evaluates a few per message. */
     public static final long MAX_NODE_EVALUATIONS = 1_000_000;
     public static final long MAX_RENDER_MILLIS = 10_000;
+    /**
+     * Deepest nesting of brackets, and of block tags, in a template source. Jinjava's expression parser and
+     * renderer recurse once per level and slow down badly with depth (20,000 nested parentheses ran for minutes
+     * in the fuzz tests); real templates nest a handful of levels.
+     */
+    public static final int MAX_NESTING = 200;
+    private static final java.util.regex.Pattern BLOCK_TAG = java.util.regex.Pattern.compile("\\{%[-+]?\\s*(\\w+)");
+    private static final java.util.Set<String> BLOCK_OPENERS =
+            java.util.Set.of("if", "for", "macro", "call", "filter", "block", "with", "autoescape", "raw");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SPECIAL_TOKEN_KEYS =
@@ -65,6 +74,7 @@ public final class ChatTemplate {
     /** A template from its source; extraVariables (bos_token, eos_token, ...) are visible to it. */
     public static ChatTemplate of(String source, Map<String, Object> extraVariables) {
         if (source == null) throw new IllegalArgumentException("chat template source is null");
+        checkNesting(source);
         return new ChatTemplate(source, extraVariables == null ? Map.of() : new LinkedHashMap<>(extraVariables));
     }
 
@@ -94,7 +104,33 @@ public final class ChatTemplate {
             throw new IOException("no chat template in " + modelDir + ": neither " + configFile.getFileName()
                     + " nor " + jinjaFile.getFileName() + " exists");
         }
-        return of(source, config == null ? Map.of() : specialTokens(config, configFile));
+        try {
+            return of(source, config == null ? Map.of() : specialTokens(config, configFile));
+        } catch (ChatTemplateException e) {
+            throw new IOException((Files.isRegularFile(jinjaFile) ? jinjaFile : configFile) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses sources nested deeper than {@link #MAX_NESTING} (brackets, or block tags), before Jinjava parses them. */
+    static void checkNesting(String source) {
+        int depth = 0, deepest = 0;
+        for (int i = 0; i < source.length(); i++) {
+            char c = source.charAt(i);
+            if (c == '(' || c == '[' || c == '{') deepest = Math.max(deepest, ++depth);
+            else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+        }
+        if (deepest > MAX_NESTING)
+            throw new ChatTemplateException("chat template nests brackets " + deepest + " levels deep (limit " + MAX_NESTING + ")");
+        depth = 0;
+        deepest = 0;
+        java.util.regex.Matcher m = BLOCK_TAG.matcher(source);
+        while (m.find()) {
+            String tag = m.group(1);
+            if (BLOCK_OPENERS.contains(tag)) deepest = Math.max(deepest, ++depth);
+            else if (tag.startsWith("end") && depth > 0) depth--;
+        }
+        if (deepest > MAX_NESTING)
+            throw new ChatTemplateException("chat template nests blocks " + deepest + " levels deep (limit " + MAX_NESTING + ")");
     }
 
     private static String templateFromConfig(JsonNode t, Path configFile) throws IOException {
@@ -168,6 +204,10 @@ public final class ChatTemplate {
             throw new ChatTemplateException("chat template: " + e.getMessage(), e);
         } catch (InterpretException e) {
             throw new ChatTemplateException("chat template: " + describe(e), e);
+        } catch (StackOverflowError e) {
+            // Jinjava parses and evaluates expressions recursively: a flat but very long chain like 1 + 1 + ... + 1
+            // (20,000 terms) overflows the stack without being nested in the source.
+            throw new ChatTemplateException("chat template: expression too long or too deeply nested to evaluate (stack overflow)");
         }
         for (TemplateError error : result.getErrors()) {
             // Undefined variables and properties render empty, as jinja2's default Undefined; all else fails.

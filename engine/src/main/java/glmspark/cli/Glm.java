@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 MakeBenchModelCommand.class,
                 GradeCommand.class,
                 TokenizeCommand.class,
+                SoakCommand.class,
         })
 public final class Glm implements Runnable {
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +31,9 @@ final class JsonLines {
                 ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                 : Files.newBufferedReader(input, StandardCharsets.UTF_8);
         List<Line> lines = new ArrayList<>();
+        int n = 0;
         try (r) {
             String s;
-            int n = 0;
             while ((s = r.readLine()) != null) {
                 n++;
                 if (s.isBlank()) continue;
@@ -41,9 +42,13 @@ final class JsonLines {
                     if (node == null || !node.isObject()) lines.add(new Line(n, null, input + " line " + n + ": not a JSON object"));
                     else lines.add(new Line(n, node, null));
                 } catch (IOException e) {
-                    lines.add(new Line(n, null, input + " line " + n + ": invalid JSON: " + e.getMessage().lines().findFirst().orElse("")));
+                    lines.add(new Line(n, null, input + " line " + n + ": invalid JSON: " + String.valueOf(e.getMessage()).lines().findFirst().orElse("")));
                 }
             }
+        } catch (CharacterCodingException e) {
+            // The strict UTF-8 decoder stops at the first bad byte, its message ("Input length = 1") names nothing;
+            // the reader decodes ahead in blocks, so the exact line is not known: say where reading stopped.
+            throw new IOException(input + ": not valid UTF-8 at or after line " + (n + 1) + " (" + e + ")", e);
         }
         return lines;
     }
@@ -54,7 +59,7 @@ final class JsonLines {
         if (a == null || !a.isArray()) throw new IllegalArgumentException(input + " line " + line.number() + ": field '" + field + "' must be an array of token ids");
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!a.get(i).canConvertToInt()) throw new IllegalArgumentException(input + " line " + line.number() + ": " + field + "[" + i + "] is not an integer");
+            if (!a.get(i).isIntegralNumber() || !a.get(i).canConvertToInt()) throw new IllegalArgumentException(input + " line " + line.number() + ": " + field + "[" + i + "] is not an integer");
             out[i] = a.get(i).asInt();
         }
         return out;

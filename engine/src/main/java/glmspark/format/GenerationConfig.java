@@ -28,15 +28,34 @@ public record GenerationConfig(int[] eosTokenIds, Boolean doSample, Double tempe
             throw new ModelFormatException(file, "not valid JSON: " + e.getMessage());
         }
         if (c == null || !c.isObject()) throw new ModelFormatException(file, "not a JSON object");
-        return new GenerationConfig(ModelConfig.ids(c.path("eos_token_id")),
-                c.has("do_sample") ? c.get("do_sample").asBoolean() : null,
-                num(c, "temperature"), c.has("top_k") ? c.get("top_k").asInt() : null, num(c, "top_p"),
-                num(c, "min_p"), num(c, "repetition_penalty"),
-                c.has("max_new_tokens") ? c.get("max_new_tokens").asInt() : null);
+        GenerationConfig g = new GenerationConfig(ModelConfig.ids(c.path("eos_token_id")),
+                c.hasNonNull("do_sample") ? c.get("do_sample").asBoolean() : null,
+                num(file, c, "temperature"), integer(file, c, "top_k"), num(file, c, "top_p"),
+                num(file, c, "min_p"), num(file, c, "repetition_penalty"), integer(file, c, "max_new_tokens"));
+        // Range errors would otherwise surface later, from SamplingParams, without naming this file.
+        try {
+            g.samplingDefaults();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, e.getMessage());
+        }
+        if (g.maxNewTokens != null && g.maxNewTokens < 0)
+            throw new ModelFormatException(file, "max_new_tokens must be >= 0, got " + g.maxNewTokens);
+        return g;
     }
 
-    private static Double num(JsonNode c, String k) {
-        return c.has(k) && c.get(k).isNumber() ? c.get(k).asDouble() : null;
+    private static Double num(Path file, JsonNode c, String k) throws ModelFormatException {
+        JsonNode v = c.get(k);
+        if (v == null || v.isNull()) return null;
+        if (!v.isNumber()) throw new ModelFormatException(file, "field '" + k + "' must be a number, got " + v);
+        return v.asDouble();
+    }
+
+    private static Integer integer(Path file, JsonNode c, String k) throws ModelFormatException {
+        JsonNode v = c.get(k);
+        if (v == null || v.isNull()) return null;
+        if (!v.isIntegralNumber() || !v.canConvertToInt())
+            throw new ModelFormatException(file, "field '" + k + "' must be an integer, got " + v);
+        return v.asInt();
     }
 
     /** The model's sampling defaults over the GLM-Z1 card's (temperature 0.6, top_p 0.95, top_k 40). */

@@ -89,10 +89,20 @@ public final class ModelFolder implements AutoCloseable {
             JsonNode map = root == null ? null : root.get("weight_map");
             if (map == null || !map.isObject()) throw new ModelFormatException(index, "missing object 'weight_map'");
             TreeSet<String> shards = new TreeSet<>();
-            map.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual() || e.getValue().asText().isEmpty())
+                    throw new ModelFormatException(index, "weight_map['" + e.getKey() + "'] must be a shard file name, got " + e.getValue());
+                shards.add(e.getValue().asText());
+            }
             Map<String, TensorData> all = new LinkedHashMap<>();
             for (String shard : shards) {
-                Path p = dir.resolve(shard).normalize();
+                Path p;
+                try {
+                    p = dir.resolve(shard).normalize();
+                } catch (java.nio.file.InvalidPathException e) {
+                    throw new ModelFormatException(index, "shard name '" + shard + "' is not a valid path: " + e.getReason());
+                }
                 if (!p.startsWith(dir.normalize())) throw new ModelFormatException(index, "shard '" + shard + "' lies outside the model folder");
                 all.putAll(Safetensors.read(p, arena));
             }

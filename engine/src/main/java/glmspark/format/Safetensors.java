@@ -1,5 +1,6 @@
 package glmspark.format;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -12,7 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,7 +29,8 @@ public final class Safetensors {
     /** Headers are small (kilobytes); a larger claim is a corrupt or hostile file. */
     public static final long MAX_HEADER_BYTES = 100L << 20;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Duplicate tensor names are refused (Jackson would keep the last silently): which one is meant is unknown.
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private Safetensors() {
     }
@@ -59,7 +64,24 @@ public final class Safetensors {
                 if (name.equals("__metadata__")) continue;
                 tensors.put(name, parseTensor(file, name, e.getValue(), all, dataStart, dataSize));
             }
+            checkNoOverlap(file, tensors.values());
             return tensors;
+        }
+    }
+
+    /**
+     * Tensors must not share bytes (as the safetensors library requires): an overlap means a corrupt header, and
+     * aliased weights would compute garbage instead of failing.
+     */
+    private static void checkNoOverlap(Path file, java.util.Collection<TensorData> tensors)
+            throws ModelFormatException {
+        List<TensorData> byStart = new ArrayList<>();
+        for (TensorData t : tensors) if (t.data().byteSize() > 0) byStart.add(t);
+        byStart.sort(Comparator.comparingLong(t -> t.data().address()));
+        for (int i = 1; i < byStart.size(); i++) {
+            TensorData a = byStart.get(i - 1), b = byStart.get(i);
+            if (b.data().address() < a.data().address() + a.data().byteSize())
+                throw new ModelFormatException(file, "tensors '" + a.name() + "' and '" + b.name() + "' overlap in data_offsets");
         }
     }
 

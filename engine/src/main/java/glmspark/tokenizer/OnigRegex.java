@@ -68,6 +68,7 @@ final class OnigRegex {
                     String name = re.substring(i + 2, close);
                     boolean negate = name.startsWith("^");
                     if (negate) name = name.substring(1);
+                    if (name.isEmpty()) throw new PatternSyntaxException("empty POSIX bracket [::]", re, i);
                     String javaName = Character.toUpperCase(name.charAt(0)) + name.substring(1);
                     out.append(negate ? "\\P{" : "\\p{").append(javaName).append('}');
                     i = close + 2;

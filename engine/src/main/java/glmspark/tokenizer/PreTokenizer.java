@@ -21,13 +21,44 @@ sealed interface PreTokenizer {
 
     enum Behavior { REMOVED, ISOLATED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
 
-    /** Split on a regex (or a literal string, already quoted into one) with a delimiter behaviour. */
-    record Split(Pattern pattern, Behavior behavior, boolean invert) implements PreTokenizer {
+    /**
+     * Split on a regex (or a literal string, already quoted into one) with a delimiter behaviour.
+     *
+     * <p>The regex comes from a tokenizer.json and Java's matcher backtracks: a pattern such as {@code (a+)+$}
+     * takes exponential time on some inputs, and a repeated group recurses once per repetition. Rejecting such
+     * patterns at load time cannot be done reliably, so each piece is matched under a step budget
+     * ({@link BoundedText}: {@value #STEPS_PER_CHAR} character reads per character plus {@value #BASE_STEPS});
+     * real pre-tokenizer regexes read each character a handful of times. Past the budget, or on a
+     * StackOverflowError inside the matcher, encoding fails with an IllegalArgumentException naming the
+     * regex's source.
+     */
+    record Split(Pattern pattern, Behavior behavior, boolean invert, String source) implements PreTokenizer {
+        static final long STEPS_PER_CHAR = 1000;
+        static final long BASE_STEPS = 100_000;
+
+        Split(Pattern pattern, Behavior behavior, boolean invert) {
+            this(pattern, behavior, invert, "pre-tokenizer regex");
+        }
+
         public void split(String s, List<String> out) {
             if (s.isEmpty()) return;
+            try {
+                splitBounded(s, out);
+            } catch (BoundedText.OutOfSteps e) {
+                throw new IllegalArgumentException(source + " /" + pattern.pattern() + "/ read more than "
+                        + e.budget + " characters while splitting a piece of " + s.length()
+                        + " characters (catastrophic backtracking?); the tokenizer refuses this input", e);
+            } catch (StackOverflowError e) {
+                throw new IllegalArgumentException(source + " /" + pattern.pattern() + "/ overflowed the stack on a piece of "
+                        + s.length() + " characters (a repeated group recurses per repetition)");
+            }
+        }
+
+        private void splitBounded(String s, List<String> out) {
+            BoundedText text = new BoundedText(s, BASE_STEPS + STEPS_PER_CHAR * s.length());
             if (behavior == Behavior.ISOLATED && !invert) {
                 // Every match and every gap is its own piece: no bookkeeping needed.
-                Matcher m = pattern.matcher(s);
+                Matcher m = pattern.matcher(text);
                 int prev = 0;
                 while (m.find()) {
                     if (prev != m.start()) out.add(s.substring(prev, m.start()));
@@ -39,7 +70,7 @@ sealed interface PreTokenizer {
             }
             // (start, end, isMatch) triples covering s, as HF's Pattern::find_matches.
             List<int[]> parts = new ArrayList<>();
-            Matcher m = pattern.matcher(s);
+            Matcher m = pattern.matcher(text);
             int prev = 0;
             while (m.find()) {
                 if (prev != m.start()) parts.add(new int[] {prev, m.start(), 0});
@@ -88,6 +119,49 @@ sealed interface PreTokenizer {
                 }
             };
             for (int[] p : merged) if (p[1] > p[0]) out.add(s.substring(p[0], p[1]));
+        }
+    }
+
+    /** A string whose reads are counted: the matcher's work on it is bounded (see {@link Split}). */
+    final class BoundedText implements CharSequence {
+        private final String s;
+        private final long budget;
+        private long left;
+
+        BoundedText(String s, long budget) {
+            this.s = s;
+            this.budget = budget;
+            this.left = budget;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--left < 0) throw new OutOfSteps(budget);
+            return s.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return s.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return s;
+        }
+
+        static final class OutOfSteps extends RuntimeException {
+            final long budget;
+
+            OutOfSteps(long budget) {
+                super(null, null, false, false);
+                this.budget = budget;
+            }
         }
     }
 

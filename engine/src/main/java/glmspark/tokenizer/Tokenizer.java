@@ -36,6 +36,12 @@ public final class Tokenizer {
      */
     public static final char PROTECT = '\uFFFF';
 
+    /**
+     * Largest token id + 1 accepted from a tokenizer.json: the id tables are arrays of this size, so a hostile
+     * id like 2^31-1 must be refused, not allocated (real vocabularies: 151552 for GLM-4, 262144 at most).
+     */
+    public static final int MAX_VOCAB_SIZE = 1 << 22;
+
     private final Normalizer normalizer;
     private final PreTokenizer preTokenizer; // null: the whole normalized text is one word
     // Fast path: the pre-tokenizer ends with a plain ByteLevel step (no prefix, no regex), so the steps before it
@@ -153,8 +159,12 @@ public final class Tokenizer {
         }
         Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
         for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+            if (!e.getValue().isIntegralNumber() || !e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw new TokenizerFormatException(src, "model.vocab[\"" + e.getKey() + "\"]", "not a non-negative id");
+            }
+            if (e.getValue().asInt() >= MAX_VOCAB_SIZE) {
+                throw new TokenizerFormatException(src, "model.vocab[\"" + e.getKey() + "\"]", "id " + e.getValue()
+                        + " exceeds the limit " + (MAX_VOCAB_SIZE - 1));
             }
             vocab.put(e.getKey(), e.getValue().asInt());
         }
@@ -195,8 +205,12 @@ public final class Tokenizer {
             for (int i = 0; i < addedNode.size(); i++) {
                 JsonNode a = addedNode.get(i);
                 String f = "added_tokens[" + i + "]";
-                if (!a.path("id").canConvertToInt() || a.path("id").asInt() < 0) {
+                if (!a.path("id").isIntegralNumber() || !a.path("id").canConvertToInt() || a.path("id").asInt() < 0) {
                     throw new TokenizerFormatException(src, f + ".id", "missing or not a non-negative integer");
+                }
+                if (a.get("id").asInt() >= MAX_VOCAB_SIZE) {
+                    throw new TokenizerFormatException(src, f + ".id", "id " + a.get("id") + " exceeds the limit "
+                            + (MAX_VOCAB_SIZE - 1));
                 }
                 if (!a.path("content").isTextual()) {
                     throw new TokenizerFormatException(src, f + ".content", "missing or not a string");
@@ -276,6 +290,9 @@ public final class Tokenizer {
                     } catch (PatternSyntaxException e) {
                         throw new TokenizerFormatException(src, field + ".pattern.Regex",
                                 "cannot translate regex: " + e.getMessage());
+                    } catch (IllegalArgumentException | StackOverflowError e) {
+                        // Java's Pattern compiler recurses per nesting level; a hostile pattern can exhaust the stack.
+                        throw new TokenizerFormatException(src, field + ".pattern.Regex", "cannot compile regex: " + e);
                     }
                 } else if (pattern != null && pattern.path("String").isTextual()) {
                     compiled = Pattern.compile(Pattern.quote(pattern.get("String").asText()));
@@ -293,7 +310,8 @@ public final class Tokenizer {
                     default -> throw new TokenizerFormatException(src, field + ".behavior",
                             "unknown split behavior \"" + b + "\"");
                 };
-                return new PreTokenizer.Split(compiled, behavior, n.path("invert").asBoolean(false));
+                return new PreTokenizer.Split(compiled, behavior, n.path("invert").asBoolean(false),
+                        src + ": " + field + " regex");
             }
             case "Sequence": {
                 JsonNode list = n.get("pretokenizers");
