@@ -135,6 +135,7 @@ public final class GlmSparkJob {
         if (cfg.format.equals("jsonl")) JsonlWriter.write(results, fs, new Path(cfg.output, "results.jsonl"));
         ObjectNode scores = ScoreReport.compute(results);
         ScoreReport.write(fs, new Path(cfg.output, "scores.json"), scores);
+        ScoreReport.writeParquet(spark, results, new Path(cfg.output, "scores").toString());
         RunReports.write(results, cfg, runId, manifest.startedAtMillis(), fs, progressDir, passes);
         ObjectNode totals = scores.deepCopy();
         totals.remove("groups");

@@ -9,6 +9,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
 import glmspark.score.GroupScore;
@@ -102,6 +107,32 @@ public final class ScoreReport {
                     r.isNullAt(11) ? 0 : r.getInt(11), r.isNullAt(12) ? 0 : r.getInt(12)));
         }
         return byPass;
+    }
+
+    /** OUTPUT/scores/ as Parquet: one row per pass and metrics group (dataset, subject or level). */
+    public static void writeParquet(SparkSession spark, Dataset<Row> results, String dir) {
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<String, List<ScoredSample>> e : samplesByPass(results).entrySet()) {
+            for (GroupScore g : Metrics.compute(e.getValue(), 0L)) {
+                Map<Integer, Double> passAtK = new TreeMap<>(g.passAtK());
+                rows.add(RowFactory.create(e.getKey(), g.dataset(), g.subject(), g.level(), g.prompts(), g.samplesPerPrompt(),
+                        g.samples(), g.pass1(), g.pass1StdErr(), g.pass1Ci95Low(), g.pass1Ci95High(), g.majK(),
+                        scala.jdk.javaapi.CollectionConverters.asScala(passAtK), g.errors(), g.unclosedReasoning(),
+                        g.lengthFinished(), g.meanReasoningTokens(), g.meanAnswerTokens()));
+            }
+        }
+        StructType schema = new StructType()
+                .add("pass", DataTypes.StringType).add("dataset", DataTypes.StringType)
+                .add("subject", DataTypes.StringType).add("level", DataTypes.StringType)
+                .add("prompts", DataTypes.IntegerType).add("samples_per_prompt", DataTypes.IntegerType)
+                .add("samples", DataTypes.IntegerType).add("pass1", DataTypes.DoubleType)
+                .add("pass1_stderr", DataTypes.DoubleType).add("pass1_ci95_low", DataTypes.DoubleType)
+                .add("pass1_ci95_high", DataTypes.DoubleType).add("maj_k", DataTypes.DoubleType)
+                .add("pass_at_k", DataTypes.createMapType(DataTypes.IntegerType, DataTypes.DoubleType))
+                .add("errors", DataTypes.IntegerType).add("unclosed_reasoning", DataTypes.IntegerType)
+                .add("length_finished", DataTypes.IntegerType).add("mean_reasoning_tokens", DataTypes.DoubleType)
+                .add("mean_answer_tokens", DataTypes.DoubleType);
+        spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir);
     }
 
     public static void write(FileSystem fs, Path file, ObjectNode scores) throws IOException {

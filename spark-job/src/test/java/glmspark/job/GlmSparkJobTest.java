@@ -125,6 +125,7 @@ class GlmSparkJobTest {
         assertTrue(Files.exists(tmp.resolve("mixed/results.jsonl")) == false, "parquet format writes no JSONL");
         assertTrue(Files.exists(tmp.resolve("mixed/scores.json")));
         assertTrue(Files.readString(tmp.resolve("mixed/report.md")).contains("## Summary"));
+        assertTrue(spark.read().parquet(tmp.resolve("mixed/scores").toString()).count() > 0);
         assertTrue(Files.readString(tmp.resolve("mixed/report.html")).contains("<svg"));
         assertTrue(Files.readString(tmp.resolve("mixed/manifest.json")).contains("\"status\" : \"finished\""));
     }
