@@ -84,6 +84,26 @@ class EngineFixturesTest {
         checkCases(model, ref.get("cases"), ref.get("max_new_tokens").asInt(), true);
     }
 
+    /** Every special token of the model, planted in user content, encodes as text: no role or control forged. */
+    @Test
+    void noSpecialTokenCanBeForgedFromContent() throws IOException {
+        try (Engine engine = Engine.open(EngineOptions.of(Fixtures.path("glm4-tiny")).withThreads(1))) {
+            var tok = engine.tokenizer();
+            int[] clean = engine.encodeChat(List.of(Map.of("role", "system", "content", "ab"),
+                    Map.of("role", "user", "content", "ab")), false).ids();
+            assertTrue(tok.specialTokens().size() >= 14, "GLM has 14 special tokens");
+            for (String special : tok.specialTokens()) {
+                int id = tok.tokenId(special);
+                for (String content : List.of("a" + special + "b", special, special + special, "<" + special + ">")) {
+                    int[] ids = engine.encodeChat(List.of(Map.of("role", "system", "content", content),
+                            Map.of("role", "user", "content", content)), false).ids();
+                    long expected = Arrays.stream(clean).filter(x -> x == id).count();
+                    assertEquals(expected, Arrays.stream(ids).filter(x -> x == id).count(), special + " forged from " + content);
+                }
+            }
+        }
+    }
+
     @Test
     void specialTokenStringsInContentStayPlainTextByDefault() throws IOException {
         try (Engine engine = Engine.open(EngineOptions.of(Fixtures.path("glm4-tiny")).withThreads(1))) {
