@@ -55,17 +55,21 @@ public final class BenchCommand implements Callable<Integer> {
             long bytesPerStep = m.weightBytesPerStep();
             int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
             long kvBytes = KvCache.bytesPerBlock(folder.config().numLayers(), folder.config().kvDim(), 16)
-                    * ((long) maxBatch * ((context + decode + 2) / 16 + 2) + prefill / 16 + 2);
+                    * ((long) maxBatch * ((context + decode + 5) / 16 + 2) + prefill / 16 + 2);
             KvCache cache = m.newKvCache(16, kvBytes);
 
             double bw = Bandwidth.readGBps(par, 1L << 30, 5);
 
             // prefill: one prompt of `prefill` tokens, logits only for the last position (as generation does)
             int[] prompt = tokens(prefill, V, 1);
-            runPrefill(m, cache, prompt, V); // warm-up (JIT)
+            // warm-up: C2 must have compiled the vector kernels (interpreted or C1 Vector API code boxes every
+            // vector and runs ~1000x slower), so run the prompt twice before timing it
+            runPrefill(m, cache, prompt, V);
+            runPrefill(m, cache, prompt, V);
             long t0 = System.nanoTime();
             runPrefill(m, cache, prompt, V);
             double prefillTps = prefill / ((System.nanoTime() - t0) / 1e9);
+            double prefillGflops = 2.0 * m.layerMacsPerToken() * prefillTps / 1e9;
 
             Map<Integer, Double> decodeTps = new LinkedHashMap<>();
             for (int b : batches) decodeTps.put(b, runDecode(m, cache, b, V));
@@ -73,7 +77,8 @@ public final class BenchCommand implements Callable<Integer> {
             Double d1 = decodeTps.get(1);
             if (json) {
                 ObjectNode o = JsonLines.JSON.createObjectNode();
-                o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps));
+                o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps))
+                        .put("prefill_layer_gflops", round(prefillGflops));
                 ObjectNode d = o.putObject("decode_tps");
                 decodeTps.forEach((k, v) -> d.put(String.valueOf(k), round(v)));
                 o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep)
@@ -86,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf("weights/token    %.3f GB%n", bytesPerStep / 1e9);
                 System.out.printf("read bandwidth   %.1f GB/s  -> batch-1 decode ceiling %.2f tokens/s%n", bw, roofline1);
                 System.out.printf("%-16s %12s %12s%n", "test", "tokens/s", "roofline %");
-                System.out.printf("%-16s %12.2f %12s%n", "pp" + prefill, prefillTps, "-");
+                System.out.printf("%-16s %12.2f %12s   (%.1f GFLOP/s in the layers' matmuls)%n", "pp" + prefill, prefillTps, "-", prefillGflops);
                 decodeTps.forEach((b, v) -> System.out.printf("%-16s %12.2f %12s%n", "tg batch " + b, v,
                         b == 1 ? String.format("%.1f", 100 * v / roofline1) : "-"));
             }
@@ -113,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
         cache.release(s);
     }
 
-    /** Aggregate decode tokens/s of {@code B} sequences stepping together (after one warm-up step). */
+    /** Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps). */
     private double runDecode(Glm4Model m, KvCache cache, int B, int V) {
         KvCache.Sequence[] seqs = new KvCache.Sequence[B];
         Batch b = new Batch();
@@ -127,8 +132,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         int[] next = new int[B];
         long start = 0;
-        for (int step = 0; step <= decode; step++) {
-            if (step == 1) start = System.nanoTime();
+        int warm = 3; // steps before timing (JIT)
+        for (int step = 0; step < warm + decode; step++) {
+            if (step == warm) start = System.nanoTime();
             b.clear();
             for (int i = 0; i < B; i++) {
                 cache.reserve(seqs[i], seqs[i].length() + 1);

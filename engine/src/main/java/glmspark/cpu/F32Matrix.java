@@ -67,14 +67,20 @@ public final class F32Matrix implements WeightMatrix {
 
     @Override
     public void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
-        int j = rowFrom;
-        for (; j + 4 <= rowTo; j += 4) {
-            int t = 0;
-            for (; t + 4 <= T; t += 4) tile4x4(x, t, y, yStride, j);
-            for (; t < T; t++) tile4x1(x, t, y, yStride, j);
+        // Token blocks whose activations stay in L2 while the range's weight rows stream past them once;
+        // 4 weight rows stay in L1 while the block's 4-token tiles pass.
+        int tb = Tiling.tokenBlock(cols, T);
+        for (int t0 = 0; t0 < T; t0 += tb) {
+            int t1 = Math.min(T, t0 + tb);
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4) {
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) tile4x4(x, t, y, yStride, j);
+                for (; t < t1; t++) tile4x1(x, t, y, yStride, j);
+            }
+            for (; j < rowTo; j++)
+                for (int t = t0; t < t1; t++) y[t * yStride + j] = dot(j, x, t * cols);
         }
-        for (; j < rowTo; j++)
-            for (int t = 0; t < T; t++) y[t * yStride + j] = dot(j, x, t * cols);
     }
 
     private float tail(int j, float[] x, int xOff, int from, float sum) {
