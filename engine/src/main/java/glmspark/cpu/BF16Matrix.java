@@ -16,10 +16,9 @@ import java.nio.ByteOrder;
  * shift left by 16) a group of 4 rows at a time into a per-thread scratch, which then meets every activation
  * row of a token block in {@link WideTiles}' float32 register tiles.
  *
- * <p>Why not widen inside the tile loops: fused into the 4x4 tile, the ShortVector-to-float widening made the
- * loop too large for C2 to inline every vector op; the rest ran as boxed vectors, allocating megabytes per
- * call (see docs/cpu-performance.md). Widening in a small loop of its own costs one L1/L2 write and read per
- * weight, amortised over the tokens of the block.
+ * <p>Widening in a small loop of its own keeps the tile loops identical to float32's (plain array loads,
+ * few live vectors, easy for C2) and costs one L1/L2 write and read per weight, amortised over the tokens of
+ * the block: on L2-resident weights the bf16 kernel runs at the f32 kernel's speed (docs/cpu-performance.md).
  *
  * <p>Every output element keeps one vector accumulator over k in order, then one lane reduction and a scalar
  * tail, the same in every tile shape, so results do not depend on batch size or thread split.

@@ -188,7 +188,7 @@ public final class Glm4Model {
         int H = c.hiddenSize(), I = c.intermediateSize();
         parallel.run(c.qDim() + 2 * c.kvDim(), 4, qkv);
         parallel.run(T, biasRopeStore);
-        parallel.run(T * c.numHeads(), attention);
+        parallel.run(T * c.numKvHeads(), attention);
         parallel.run(H, 4, oProj);
         parallel.run(T, postAttention);
         parallel.run(I, 4, gateUpSilu);
@@ -232,12 +232,13 @@ public final class Glm4Model {
         }
     }
 
+    /** Over (row, KV head): the query heads of a group share each key/value read. */
     private void attention(int from, int to) {
-        int heads = c.numHeads(), qd = c.qDim();
+        int groups = c.numKvHeads(), qd = c.qDim();
         Batch b = stepBatch;
         for (int i = from; i < to; i++) {
-            int t = i / heads;
-            Attention.head(c, stepCache, stepLayer, b.sequences[t], b.positions[t], s.q, t * qd, i % heads, s.att);
+            int t = i / groups;
+            Attention.group(c, stepCache, stepLayer, b.sequences[t], b.positions[t], s.q, t * qd, i % groups, s.att);
         }
     }
 
