@@ -77,6 +77,15 @@ public final class BF16Matrix implements WeightMatrix {
     @Override
     public void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols;
+        if (T < 4) {
+            // decode of a few rows is memory-bound: widen in registers, no scratch round trip
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4)
+                for (int t = 0; t < T; t++) fusedTile4x1(x, t * K, y, t * yStride + j, j);
+            for (; j < rowTo; j++)
+                for (int t = 0; t < T; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
+            return;
+        }
         float[] w = SCRATCH.get();
         if (w.length < 4 * K) SCRATCH.set(w = new float[4 * K]);
         // Token blocks whose activations stay in L2 while the range's weight rows stream past them once;
@@ -104,5 +113,40 @@ public final class BF16Matrix implements WeightMatrix {
         long base = (long) j * K * BYTES;
         for (int i = 0; i < bound; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, i);
         for (int i = bound; i < n * K; i++) w[i] = scalar(data, base + (long) i * BYTES);
+    }
+
+    /** WideTiles.tile4x1's arithmetic with the widening in registers. */
+    private void fusedTile4x1(float[] x, int xo, float[] y, int yo, int j) {
+        int K = cols, bound = F.loopBound(K);
+        long rb = (long) K * BYTES, b0 = j * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < bound; k += F.length()) {
+            long o = (long) k * BYTES;
+            FloatVector v = FloatVector.fromArray(F, x, xo + k);
+            a0 = load(data, b0 + o).fma(v, a0);
+            a1 = load(data, b1 + o).fma(v, a1);
+            a2 = load(data, b2 + o).fma(v, a2);
+            a3 = load(data, b3 + o).fma(v, a3);
+        }
+        y[yo] = tail(j, x, xo, bound, a0.reduceLanes(VectorOperators.ADD));
+        y[yo + 1] = tail(j + 1, x, xo, bound, a1.reduceLanes(VectorOperators.ADD));
+        y[yo + 2] = tail(j + 2, x, xo, bound, a2.reduceLanes(VectorOperators.ADD));
+        y[yo + 3] = tail(j + 3, x, xo, bound, a3.reduceLanes(VectorOperators.ADD));
+    }
+
+    /** WideTiles.dot's arithmetic with the widening in registers. */
+    private float fusedDot(int j, float[] x, int xo) {
+        int bound = F.loopBound(cols);
+        long b = (long) j * cols * BYTES;
+        FloatVector a = FloatVector.zero(F);
+        for (int k = 0; k < bound; k += F.length())
+            a = load(data, b + (long) k * BYTES).fma(FloatVector.fromArray(F, x, xo + k), a);
+        return tail(j, x, xo, bound, a.reduceLanes(VectorOperators.ADD));
+    }
+
+    private float tail(int j, float[] x, int xo, int from, float sum) {
+        long base = (long) j * cols * BYTES;
+        for (int k = from; k < cols; k++) sum += scalar(data, base + (long) k * BYTES) * x[xo + k];
+        return sum;
     }
 }
