@@ -31,6 +31,7 @@ public final class BF16Matrix implements WeightMatrix {
     private static final ValueLayout.OfShort ELEM = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BYTES = 2;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     private final MemorySegment data;
     private final int rows;
@@ -86,36 +87,45 @@ public final class BF16Matrix implements WeightMatrix {
                 for (int t = 0; t < T; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
             return;
         }
+        int L = F.length(), bound = F.loopBound(K), tb = Tiling.tokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
         float[] w = SCRATCH.get();
-        if (w.length < 4 * K) SCRATCH.set(w = new float[4 * K]);
-        // Token blocks whose activations stay in L2 while the range's weight rows stream past them once;
-        // each group of 4 rows is widened once per block into the scratch (L1/L2) and meets every token there.
-        int tb = Tiling.tokenBlock(K, T);
+        if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
+        float[] acc = ACC.get();
+        if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
+        // Token blocks whose activations stay in L2 while the range's weight rows stream past once per block.
+        // Per 4-row group, k runs in chunks: the chunk's widened rows (4 x KC floats) and each 4-token tile's
+        // activation chunk stay in L1; the tiles' accumulators wait in acc between chunks.
         for (int t0 = 0; t0 < T; t0 += tb) {
             int t1 = Math.min(T, t0 + tb);
             int j = rowFrom;
             for (; j + 4 <= rowTo; j += 4) {
-                widen(j, 4, w);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) WideTiles.tile4x4(w, K, x, t * K, y, t * yStride + j, yStride);
-                for (; t < t1; t++) WideTiles.tile4x1(w, K, x, t * K, y, t * yStride + j);
+                for (int k0 = 0; k0 < bound; k0 += KC) {
+                    int n = Math.min(KC, bound - k0);
+                    widen(j, k0, n, KC, w);
+                    int t = t0;
+                    for (; t + 4 <= t1; t += 4) WideTiles.chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
+                    for (; t < t1; t++) WideTiles.chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, k0 == 0);
+                }
+                for (int t = t0; t < t1; t++)
+                    for (int r = 0; r < 4; r++) {
+                        float sum = bound == 0 ? 0f : FloatVector.fromArray(F, acc, ((t - t0) * 4 + r) * L).reduceLanes(VectorOperators.ADD);
+                        y[t * yStride + j + r] = tail(j + r, x, t * K, bound, sum);
+                    }
             }
-            for (; j < rowTo; j++) {
-                widen(j, 1, w);
-                for (int t = t0; t < t1; t++) y[t * yStride + j] = WideTiles.dot(w, 0, K, x, t * K);
-            }
+            for (; j < rowTo; j++)
+                for (int t = t0; t < t1; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
         }
     }
 
-    /** Rows [j, j + n) as float32 into w[0 ...]. */
-    private void widen(int j, int n, float[] w) {
-        int K = cols, bound = S.loopBound(n * K);
-        long base = (long) j * K * BYTES;
-        for (int i = 0; i < bound; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, i);
-        for (int i = bound; i < n * K; i++) w[i] = scalar(data, base + (long) i * BYTES);
+    /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w (row stride KC); n is a multiple of L. */
+    private void widen(int j, int k0, int n, int KC, float[] w) {
+        for (int r = 0; r < 4; r++) {
+            long base = ((long) (j + r) * cols + k0) * BYTES;
+            for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, r * KC + i);
+        }
     }
 
-    /** WideTiles.tile4x1's arithmetic with the widening in registers. */
+    /** The wide path's arithmetic with the widening in registers. */
     private void fusedTile4x1(float[] x, int xo, float[] y, int yo, int j) {
         int K = cols, bound = F.loopBound(K);
         long rb = (long) K * BYTES, b0 = j * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
@@ -134,7 +144,7 @@ public final class BF16Matrix implements WeightMatrix {
         y[yo + 3] = tail(j + 3, x, xo, bound, a3.reduceLanes(VectorOperators.ADD));
     }
 
-    /** WideTiles.dot's arithmetic with the widening in registers. */
+    /** The wide path's arithmetic (one row) with the widening in registers. */
     private float fusedDot(int j, float[] x, int xo) {
         int bound = F.loopBound(cols);
         long b = (long) j * cols * BYTES;
