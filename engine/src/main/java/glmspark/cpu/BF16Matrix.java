@@ -12,16 +12,19 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * A bfloat16 weight matrix, memory-mapped; widened to float32 (a bf16 value is the upper half of a float32:
- * shift left by 16) a group of 4 rows at a time into a per-thread scratch, which then meets every activation
- * row of a token block in {@link WideTiles}' float32 register tiles.
+ * A bfloat16 weight matrix, memory-mapped; a bf16 value is the upper half of a float32 (shift left by 16).
  *
- * <p>Widening in a small loop of its own keeps the tile loops identical to float32's (plain array loads,
- * few live vectors, easy for C2) and costs one L1/L2 write and read per weight, amortised over the tokens of
- * the block: on L2-resident weights the bf16 kernel runs at the f32 kernel's speed (docs/cpu-performance.md).
+ * <p>Two paths, one arithmetic. Fewer than 4 activation rows (decode): memory-bound, so each 4-row tile
+ * widens in registers as it streams the weights. 4 or more rows (prefill, batched decode): compute-bound;
+ * token blocks of up to 512 KiB of activations stay in L2 while the range's weight rows stream past once per
+ * block; per group of 4 rows, k runs in chunks of 1024: the chunk is widened once into a per-thread float
+ * scratch (16 KiB, L1) and meets every 4-token tile of the block in {@link WideTiles}, whose 16 accumulators
+ * wait in a small array between chunks. On L2-resident weights the bf16 kernel runs at the f32 kernel's
+ * speed (docs/cpu-performance.md).
  *
  * <p>Every output element keeps one vector accumulator over k in order, then one lane reduction and a scalar
- * tail, the same in every tile shape, so results do not depend on batch size or thread split.
+ * tail, in both paths and every tile shape, so results do not depend on batch size or thread split
+ * (MatmulInvarianceTest checks this bit for bit).
  */
 public final class BF16Matrix implements WeightMatrix {
 
@@ -108,7 +111,7 @@ public final class BF16Matrix implements WeightMatrix {
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < 4; r++) {
-                        float sum = bound == 0 ? 0f : FloatVector.fromArray(F, acc, ((t - t0) * 4 + r) * L).reduceLanes(VectorOperators.ADD);
+                        float sum = bound == 0 ? 0f : Lanes.sum(acc, ((t - t0) * 4 + r) * L, L);
                         y[t * yStride + j + r] = tail(j + r, x, t * K, bound, sum);
                     }
             }
@@ -138,10 +141,10 @@ public final class BF16Matrix implements WeightMatrix {
             a2 = load(data, b2 + o).fma(v, a2);
             a3 = load(data, b3 + o).fma(v, a3);
         }
-        y[yo] = tail(j, x, xo, bound, a0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, a1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, a2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, a3.reduceLanes(VectorOperators.ADD));
+        y[yo] = tail(j, x, xo, bound, Lanes.sum(a0));
+        y[yo + 1] = tail(j + 1, x, xo, bound, Lanes.sum(a1));
+        y[yo + 2] = tail(j + 2, x, xo, bound, Lanes.sum(a2));
+        y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(a3));
     }
 
     /** The wide path's arithmetic (one row) with the widening in registers. */
@@ -151,7 +154,7 @@ public final class BF16Matrix implements WeightMatrix {
         FloatVector a = FloatVector.zero(F);
         for (int k = 0; k < bound; k += F.length())
             a = load(data, b + (long) k * BYTES).fma(FloatVector.fromArray(F, x, xo + k), a);
-        return tail(j, x, xo, bound, a.reduceLanes(VectorOperators.ADD));
+        return tail(j, x, xo, bound, Lanes.sum(a));
     }
 
     private float tail(int j, float[] x, int xo, int from, float sum) {

@@ -3,7 +3,6 @@ package glmspark.cpu;
 import glmspark.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -95,7 +94,7 @@ public final class F32Matrix implements WeightMatrix {
         FloatVector a = FloatVector.zero(F);
         for (int k = 0; k < bound; k += F.length())
             a = load(data, b + (long) k * BYTES).fma(FloatVector.fromArray(F, x, xOff + k), a);
-        return tail(j, x, xOff, bound, a.reduceLanes(VectorOperators.ADD));
+        return tail(j, x, xOff, bound, Lanes.sum(a));
     }
 
     private void tile4x1(float[] x, int t, float[] y, int ys, int j) {
@@ -111,10 +110,10 @@ public final class F32Matrix implements WeightMatrix {
             a3 = load(data, b3 + o).fma(v, a3);
         }
         int yo = t * ys + j;
-        y[yo] = tail(j, x, xo, bound, a0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, a1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, a2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, a3.reduceLanes(VectorOperators.ADD));
+        y[yo] = tail(j, x, xo, bound, Lanes.sum(a0));
+        y[yo + 1] = tail(j + 1, x, xo, bound, Lanes.sum(a1));
+        y[yo + 2] = tail(j + 2, x, xo, bound, Lanes.sum(a2));
+        y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(a3));
     }
 
     private void tile4x4(float[] x, int t, float[] y, int ys, int j) {
@@ -144,9 +143,9 @@ public final class F32Matrix implements WeightMatrix {
 
     private void store(float[] y, int yo, int ys, float[] x, int xo, int bound, int j,
                        FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3) {
-        y[yo] = tail(j, x, xo, bound, r0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, r1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, r2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, r3.reduceLanes(VectorOperators.ADD));
+        y[yo] = tail(j, x, xo, bound, Lanes.sum(r0));
+        y[yo + 1] = tail(j + 1, x, xo, bound, Lanes.sum(r1));
+        y[yo + 2] = tail(j + 2, x, xo, bound, Lanes.sum(r2));
+        y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(r3));
     }
 }

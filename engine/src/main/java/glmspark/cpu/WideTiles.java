@@ -1,64 +1,22 @@
 package glmspark.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float32 register tiles over weight rows already widened into a float array (the bf16 and f16 kernels
- * widen 4 rows at a time into a per-thread scratch, then run these). Plain array loads keep the hot loops
- * small enough for C2 to intrinsify every vector op.
+ * Float32 register tiles over one k-chunk of 4 weight rows already widened into a float array (the bf16
+ * kernel widens 4 rows x 1024 columns at a time into a per-thread scratch, then runs these over a token
+ * block). Plain array loads keep the hot loops small and simple for C2.
  *
- * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L), then one lane
- * reduction, then a scalar tail: the same in every tile, so a result never depends on the tile it fell in.
+ * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L), carried from
+ * chunk to chunk through memory unchanged; the caller then does one lane reduction and the scalar tail: the
+ * same arithmetic as the bf16 kernel's fused decode path, so a result never depends on the path it took.
  */
 final class WideTiles {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private WideTiles() {
-    }
-
-    /** y[yo + r] = w[r*K ...] . x[xo ...] for the 4 rows r of w. */
-    static void tile4x1(float[] w, int K, float[] x, int xo, float[] y, int yo) {
-        int bound = F.loopBound(K), w1 = K, w2 = 2 * K, w3 = 3 * K;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0; k < bound; k += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + k);
-            a0 = FloatVector.fromArray(F, w, k).fma(v, a0);
-            a1 = FloatVector.fromArray(F, w, w1 + k).fma(v, a1);
-            a2 = FloatVector.fromArray(F, w, w2 + k).fma(v, a2);
-            a3 = FloatVector.fromArray(F, w, w3 + k).fma(v, a3);
-        }
-        y[yo] = tail(w, 0, x, xo, bound, K, a0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(w, w1, x, xo, bound, K, a1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(w, w2, x, xo, bound, K, a2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(w, w3, x, xo, bound, K, a3.reduceLanes(VectorOperators.ADD));
-    }
-
-    /** 4 rows of w times activation rows xo, xo+K, xo+2K, xo+3K into y rows yo, yo+ys, ... */
-    static void tile4x4(float[] w, int K, float[] x, int xo, float[] y, int yo, int ys) {
-        int bound = F.loopBound(K), w1 = K, w2 = 2 * K, w3 = 3 * K;
-        int x0 = xo, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        for (int k = 0; k < bound; k += F.length()) {
-            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
-            FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
-            FloatVector v = FloatVector.fromArray(F, x, x0 + k);
-            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
-            v = FloatVector.fromArray(F, x, x1 + k);
-            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
-            v = FloatVector.fromArray(F, x, x2 + k);
-            a02 = r0.fma(v, a02); a12 = r1.fma(v, a12); a22 = r2.fma(v, a22); a32 = r3.fma(v, a32);
-            v = FloatVector.fromArray(F, x, x3 + k);
-            a03 = r0.fma(v, a03); a13 = r1.fma(v, a13); a23 = r2.fma(v, a23); a33 = r3.fma(v, a33);
-        }
-        store(w, K, x, x0, bound, y, yo, a00, a10, a20, a30);
-        store(w, K, x, x1, bound, y, yo + ys, a01, a11, a21, a31);
-        store(w, K, x, x2, bound, y, yo + 2 * ys, a02, a12, a22, a32);
-        store(w, K, x, x3, bound, y, yo + 3 * ys, a03, a13, a23, a33);
     }
 
     /**
@@ -121,27 +79,5 @@ final class WideTiles {
             a3 = FloatVector.fromArray(F, w, w3 + k).fma(v, a3);
         }
         a0.intoArray(acc, ao); a1.intoArray(acc, ao + L); a2.intoArray(acc, ao + 2 * L); a3.intoArray(acc, ao + 3 * L);
-    }
-
-    /** One row of w (at wo) times one activation row. */
-    static float dot(float[] w, int wo, int K, float[] x, int xo) {
-        int bound = F.loopBound(K);
-        FloatVector a = FloatVector.zero(F);
-        for (int k = 0; k < bound; k += F.length())
-            a = FloatVector.fromArray(F, w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), a);
-        return tail(w, wo, x, xo, bound, K, a.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static void store(float[] w, int K, float[] x, int xo, int bound, float[] y, int yo,
-                              FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3) {
-        y[yo] = tail(w, 0, x, xo, bound, K, r0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(w, K, x, xo, bound, K, r1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(w, 2 * K, x, xo, bound, K, r2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(w, 3 * K, x, xo, bound, K, r3.reduceLanes(VectorOperators.ADD));
-    }
-
-    private static float tail(float[] w, int wo, float[] x, int xo, int from, int K, float sum) {
-        for (int k = from; k < K; k++) sum += w[wo + k] * x[xo + k];
-        return sum;
     }
 }

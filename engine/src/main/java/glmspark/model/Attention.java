@@ -1,8 +1,8 @@
 package glmspark.model;
 
+import glmspark.cpu.Lanes;
 import glmspark.format.ModelConfig;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -66,7 +66,7 @@ final class Attention {
             FloatVector acc = FloatVector.zero(F);
             for (int i = 0; i < bound; i += F.length())
                 acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc);
         }
         for (int i = bound; i < n; i++) sum += a[ao + i] * b[bo + i];
         return sum;
