@@ -106,6 +106,7 @@ public final class BF16Matrix implements WeightMatrix {
                     int n = Math.min(KC, bound - k0);
                     widen(j, k0, n, KC, w);
                     int t = t0;
+                    for (; t + 6 <= t1; t += 6) WideTiles.chunk4x6(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
                     for (; t + 4 <= t1; t += 4) WideTiles.chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
                     for (; t < t1; t++) WideTiles.chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, k0 == 0);
                 }
