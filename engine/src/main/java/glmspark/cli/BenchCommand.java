@@ -49,33 +49,49 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        parallelThreads = t;
         try (ModelFolder folder = ModelFolder.open(model); Parallel par = new Parallel(t)) {
             Glm4Model m = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), par);
             int V = folder.config().vocabSize();
             long bytesPerStep = m.weightBytesPerStep();
             int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
             long kvBytes = KvCache.bytesPerBlock(folder.config().numLayers(), folder.config().kvDim(), 16)
-                    * ((long) maxBatch * ((context + decode + 2) / 16 + 2) + prefill / 16 + 2);
+                    * ((long) maxBatch * ((context + decode + 5) / 16 + 2) + prefill / 16 + 2);
             KvCache cache = m.newKvCache(16, kvBytes);
 
             double bw = Bandwidth.readGBps(par, 1L << 30, 5);
 
             // prefill: one prompt of `prefill` tokens, logits only for the last position (as generation does)
             int[] prompt = tokens(prefill, V, 1);
-            runPrefill(m, cache, prompt, V); // warm-up (JIT)
-            long t0 = System.nanoTime();
+            // warm-up: C2 must have compiled the vector kernels (interpreted or C1 Vector API code boxes every
+            // vector and runs ~1000x slower), so run the prompt twice before timing it
             runPrefill(m, cache, prompt, V);
+            runPrefill(m, cache, prompt, V);
+            long t0 = System.nanoTime();
+            long c0 = cpuNanos();
+            runPrefill(m, cache, prompt, V);
+            lastCpuShare = cpuShare(c0, t0, t);
             double prefillTps = prefill / ((System.nanoTime() - t0) / 1e9);
+            double prefillGflops = 2.0 * m.layerMacsPerToken() * prefillTps / 1e9;
 
+            double prefillCpu = lastCpuShare;
             Map<Integer, Double> decodeTps = new LinkedHashMap<>();
-            for (int b : batches) decodeTps.put(b, runDecode(m, cache, b, V));
+            Map<Integer, Double> decodeCpu = new LinkedHashMap<>();
+            for (int b : batches) {
+                decodeTps.put(b, runDecode(m, cache, b, V));
+                decodeCpu.put(b, lastCpuShare);
+            }
             double roofline1 = bw * 1e9 / bytesPerStep;
             Double d1 = decodeTps.get(1);
             if (json) {
                 ObjectNode o = JsonLines.JSON.createObjectNode();
-                o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps));
+                o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps))
+                        .put("prefill_layer_gflops", round(prefillGflops));
+                o.put("prefill_cpu_share", round(prefillCpu));
                 ObjectNode d = o.putObject("decode_tps");
                 decodeTps.forEach((k, v) -> d.put(String.valueOf(k), round(v)));
+                ObjectNode dc = o.putObject("decode_cpu_share");
+                decodeCpu.forEach((k, v) -> dc.put(String.valueOf(k), round(v)));
                 o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep)
                         .put("roofline_tps", round(roofline1));
                 if (d1 != null) o.put("roofline_pct", round(100 * d1 / roofline1));
@@ -85,13 +101,27 @@ public final class BenchCommand implements Callable<Integer> {
                 System.out.printf("threads          %d%n", t);
                 System.out.printf("weights/token    %.3f GB%n", bytesPerStep / 1e9);
                 System.out.printf("read bandwidth   %.1f GB/s  -> batch-1 decode ceiling %.2f tokens/s%n", bw, roofline1);
-                System.out.printf("%-16s %12s %12s%n", "test", "tokens/s", "roofline %");
-                System.out.printf("%-16s %12.2f %12s%n", "pp" + prefill, prefillTps, "-");
-                decodeTps.forEach((b, v) -> System.out.printf("%-16s %12.2f %12s%n", "tg batch " + b, v,
-                        b == 1 ? String.format("%.1f", 100 * v / roofline1) : "-"));
+                System.out.printf("%-16s %12s %12s %8s%n", "test", "tokens/s", "roofline %", "cpu %");
+                System.out.printf("%-16s %12.2f %12s %8.0f   (%.1f GFLOP/s in the layers' matmuls)%n", "pp" + prefill, prefillTps, "-",
+                        100 * prefillCpu, prefillGflops);
+                decodeTps.forEach((b, v) -> System.out.printf("%-16s %12.2f %12s %8.0f%n", "tg batch " + b, v,
+                        b == 1 ? String.format("%.1f", 100 * v / roofline1) : "-", 100 * decodeCpu.get(b)));
+                System.out.println("cpu %: this process's CPU time / (wall time x threads); below ~95 other processes took cores");
             }
         }
         return 0;
+    }
+
+    /** CPU share of the last timed section (process CPU time over wall time times threads). */
+    private double lastCpuShare;
+    private int parallelThreads;
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private static double cpuShare(long cpu0, long wall0, int threads) {
+        return (double) (cpuNanos() - cpu0) / ((System.nanoTime() - wall0) * (double) threads);
     }
 
     private static double round(double v) {
@@ -113,7 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
         cache.release(s);
     }
 
-    /** Aggregate decode tokens/s of {@code B} sequences stepping together (after one warm-up step). */
+    /** Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps). */
     private double runDecode(Glm4Model m, KvCache cache, int B, int V) {
         KvCache.Sequence[] seqs = new KvCache.Sequence[B];
         Batch b = new Batch();
@@ -126,9 +156,13 @@ public final class BenchCommand implements Callable<Integer> {
             m.forward(b, cache, logits, null);
         }
         int[] next = new int[B];
-        long start = 0;
-        for (int step = 0; step <= decode; step++) {
-            if (step == 1) start = System.nanoTime();
+        long start = 0, cpu0 = 0;
+        int warm = 3; // steps before timing (JIT)
+        for (int step = 0; step < warm + decode; step++) {
+            if (step == warm) {
+                start = System.nanoTime();
+                cpu0 = cpuNanos();
+            }
             b.clear();
             for (int i = 0; i < B; i++) {
                 cache.reserve(seqs[i], seqs[i].length() + 1);
@@ -142,6 +176,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         double secs = (System.nanoTime() - start) / 1e9;
+        lastCpuShare = cpuShare(cpu0, start, parallelThreads);
         for (KvCache.Sequence s : seqs) cache.release(s);
         return (double) B * decode / secs;
     }

@@ -2,10 +2,9 @@ package glmspark.cpu;
 
 import glmspark.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -13,12 +12,19 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * A bfloat16 weight matrix, memory-mapped; widened to float32 inside the dot products
- * (a bf16 value is the upper half of a float32: shift left by 16).
+ * A bfloat16 weight matrix, memory-mapped; a bf16 value is the upper half of a float32 (shift left by 16).
  *
- * <p>Register tiling: 4 weight rows x 4 activation rows share each vector load; every output element keeps
- * one vector accumulator over k (then one lane reduction and a scalar tail), the same in every tile shape,
- * so results do not depend on batch size or thread split.
+ * <p>Two paths, one arithmetic. Fewer than 4 activation rows (decode): memory-bound, so each 4-row tile
+ * widens in registers as it streams the weights. 4 or more rows (prefill, batched decode): compute-bound;
+ * token blocks of up to 512 KiB of activations stay in L2 while the range's weight rows stream past once per
+ * block; per group of 4 rows, k runs in chunks of 1024: the chunk is widened once into a per-thread float
+ * scratch (16 KiB, L1) and meets every 4-token tile of the block in {@link WideTiles}, whose 16 accumulators
+ * wait in a small array between chunks. On L2-resident weights the bf16 kernel runs at the f32 kernel's
+ * speed (docs/cpu-performance.md).
+ *
+ * <p>Every output element keeps one vector accumulator over k in order, then one lane reduction and a scalar
+ * tail, in both paths and every tile shape, so results do not depend on batch size or thread split
+ * (MatmulInvarianceTest checks this bit for bit).
  */
 public final class BF16Matrix implements WeightMatrix {
 
@@ -27,6 +33,8 @@ public final class BF16Matrix implements WeightMatrix {
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final ValueLayout.OfShort ELEM = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BYTES = 2;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     private final MemorySegment data;
     private final int rows;
@@ -72,33 +80,58 @@ public final class BF16Matrix implements WeightMatrix {
 
     @Override
     public void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
-        int j = rowFrom;
-        for (; j + 4 <= rowTo; j += 4) {
-            int t = 0;
-            for (; t + 4 <= T; t += 4) tile4x4(x, t, y, yStride, j);
-            for (; t < T; t++) tile4x1(x, t, y, yStride, j);
+        int K = cols;
+        if (T < 4) {
+            // decode of a few rows is memory-bound: widen in registers, no scratch round trip
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4)
+                for (int t = 0; t < T; t++) fusedTile4x1(x, t * K, y, t * yStride + j, j);
+            for (; j < rowTo; j++)
+                for (int t = 0; t < T; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
+            return;
         }
-        for (; j < rowTo; j++)
-            for (int t = 0; t < T; t++) y[t * yStride + j] = dot(j, x, t * cols);
+        int L = F.length(), bound = F.loopBound(K), tb = Tiling.tokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
+        float[] w = SCRATCH.get();
+        if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
+        float[] acc = ACC.get();
+        if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
+        // Token blocks whose activations stay in L2 while the range's weight rows stream past once per block.
+        // Per 4-row group, k runs in chunks: the chunk's widened rows (4 x KC floats) and each 4-token tile's
+        // activation chunk stay in L1; the tiles' accumulators wait in acc between chunks.
+        for (int t0 = 0; t0 < T; t0 += tb) {
+            int t1 = Math.min(T, t0 + tb);
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4) {
+                for (int k0 = 0; k0 < bound; k0 += KC) {
+                    int n = Math.min(KC, bound - k0);
+                    widen(j, k0, n, KC, w);
+                    int t = t0;
+                    for (; t + 6 <= t1; t += 6) WideTiles.chunk4x6(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
+                    for (; t + 4 <= t1; t += 4) WideTiles.chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
+                    for (; t < t1; t++) WideTiles.chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, k0 == 0);
+                }
+                for (int t = t0; t < t1; t++)
+                    for (int r = 0; r < 4; r++) {
+                        float sum = bound == 0 ? 0f : Lanes.sum(acc, ((t - t0) * 4 + r) * L, L);
+                        y[t * yStride + j + r] = tail(j + r, x, t * K, bound, sum);
+                    }
+            }
+            for (; j < rowTo; j++)
+                for (int t = t0; t < t1; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
+        }
     }
 
-    private float tail(int j, float[] x, int xOff, int from, float sum) {
-        long base = (long) j * cols * BYTES;
-        for (int k = from; k < cols; k++) sum += scalar(data, base + (long) k * BYTES) * x[xOff + k];
-        return sum;
+    /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w (row stride KC); n is a multiple of L. */
+    private void widen(int j, int k0, int n, int KC, float[] w) {
+        for (int r = 0; r < 4; r++) {
+            long base = ((long) (j + r) * cols + k0) * BYTES;
+            for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, r * KC + i);
+        }
     }
 
-    private float dot(int j, float[] x, int xOff) {
-        int bound = F.loopBound(cols);
-        long b = (long) j * cols * BYTES;
-        FloatVector a = FloatVector.zero(F);
-        for (int k = 0; k < bound; k += F.length())
-            a = load(data, b + (long) k * BYTES).fma(FloatVector.fromArray(F, x, xOff + k), a);
-        return tail(j, x, xOff, bound, a.reduceLanes(VectorOperators.ADD));
-    }
-
-    private void tile4x1(float[] x, int t, float[] y, int ys, int j) {
-        int K = cols, bound = F.loopBound(K), xo = t * K;
+    /** The wide path's arithmetic with the widening in registers. */
+    private void fusedTile4x1(float[] x, int xo, float[] y, int yo, int j) {
+        int K = cols, bound = F.loopBound(K);
         long rb = (long) K * BYTES, b0 = j * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int k = 0; k < bound; k += F.length()) {
@@ -109,43 +142,25 @@ public final class BF16Matrix implements WeightMatrix {
             a2 = load(data, b2 + o).fma(v, a2);
             a3 = load(data, b3 + o).fma(v, a3);
         }
-        int yo = t * ys + j;
-        y[yo] = tail(j, x, xo, bound, a0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, a1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, a2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, a3.reduceLanes(VectorOperators.ADD));
+        y[yo] = tail(j, x, xo, bound, Lanes.sum(a0));
+        y[yo + 1] = tail(j + 1, x, xo, bound, Lanes.sum(a1));
+        y[yo + 2] = tail(j + 2, x, xo, bound, Lanes.sum(a2));
+        y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(a3));
     }
 
-    private void tile4x4(float[] x, int t, float[] y, int ys, int j) {
-        int K = cols, bound = F.loopBound(K);
-        int x0 = t * K, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
-        long rb = (long) K * BYTES, b0 = j * rb, b1 = b0 + rb, b2 = b1 + rb, b3 = b2 + rb;
-        FloatVector z = FloatVector.zero(F);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a10 = z, a11 = z, a12 = z, a13 = z;
-        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a30 = z, a31 = z, a32 = z, a33 = z;
-        for (int k = 0; k < bound; k += F.length()) {
-            long o = (long) k * BYTES;
-            FloatVector w0 = load(data, b0 + o), w1 = load(data, b1 + o), w2 = load(data, b2 + o), w3 = load(data, b3 + o);
-            FloatVector v = FloatVector.fromArray(F, x, x0 + k);
-            a00 = w0.fma(v, a00); a10 = w1.fma(v, a10); a20 = w2.fma(v, a20); a30 = w3.fma(v, a30);
-            v = FloatVector.fromArray(F, x, x1 + k);
-            a01 = w0.fma(v, a01); a11 = w1.fma(v, a11); a21 = w2.fma(v, a21); a31 = w3.fma(v, a31);
-            v = FloatVector.fromArray(F, x, x2 + k);
-            a02 = w0.fma(v, a02); a12 = w1.fma(v, a12); a22 = w2.fma(v, a22); a32 = w3.fma(v, a32);
-            v = FloatVector.fromArray(F, x, x3 + k);
-            a03 = w0.fma(v, a03); a13 = w1.fma(v, a13); a23 = w2.fma(v, a23); a33 = w3.fma(v, a33);
-        }
-        store(y, t * ys + j, ys, x, x0, bound, j, a00, a10, a20, a30);
-        store(y, (t + 1) * ys + j, ys, x, x1, bound, j, a01, a11, a21, a31);
-        store(y, (t + 2) * ys + j, ys, x, x2, bound, j, a02, a12, a22, a32);
-        store(y, (t + 3) * ys + j, ys, x, x3, bound, j, a03, a13, a23, a33);
+    /** The wide path's arithmetic (one row) with the widening in registers. */
+    private float fusedDot(int j, float[] x, int xo) {
+        int bound = F.loopBound(cols);
+        long b = (long) j * cols * BYTES;
+        FloatVector a = FloatVector.zero(F);
+        for (int k = 0; k < bound; k += F.length())
+            a = load(data, b + (long) k * BYTES).fma(FloatVector.fromArray(F, x, xo + k), a);
+        return tail(j, x, xo, bound, Lanes.sum(a));
     }
 
-    private void store(float[] y, int yo, int ys, float[] x, int xo, int bound, int j,
-                       FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3) {
-        y[yo] = tail(j, x, xo, bound, r0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, r1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, r2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, r3.reduceLanes(VectorOperators.ADD));
+    private float tail(int j, float[] x, int xo, int from, float sum) {
+        long base = (long) j * cols * BYTES;
+        for (int k = from; k < cols; k++) sum += scalar(data, base + (long) k * BYTES) * x[xo + k];
+        return sum;
     }
 }

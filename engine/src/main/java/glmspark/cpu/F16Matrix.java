@@ -3,7 +3,6 @@ package glmspark.cpu;
 import glmspark.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
 
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -74,14 +73,20 @@ public final class F16Matrix implements WeightMatrix {
 
     @Override
     public void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
-        int j = rowFrom;
-        for (; j + 4 <= rowTo; j += 4) {
-            int t = 0;
-            for (; t + 4 <= T; t += 4) tile4x4(x, t, y, yStride, j);
-            for (; t < T; t++) tile4x1(x, t, y, yStride, j);
+        // Token blocks whose activations stay in L2 while the range's weight rows stream past them once;
+        // 4 weight rows stay in L1 while the block's 4-token tiles pass.
+        int tb = Tiling.tokenBlock(cols, T);
+        for (int t0 = 0; t0 < T; t0 += tb) {
+            int t1 = Math.min(T, t0 + tb);
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4) {
+                int t = t0;
+                for (; t + 4 <= t1; t += 4) tile4x4(x, t, y, yStride, j);
+                for (; t < t1; t++) tile4x1(x, t, y, yStride, j);
+            }
+            for (; j < rowTo; j++)
+                for (int t = t0; t < t1; t++) y[t * yStride + j] = dot(j, x, t * cols);
         }
-        for (; j < rowTo; j++)
-            for (int t = 0; t < T; t++) y[t * yStride + j] = dot(j, x, t * cols);
     }
 
     private float tail(int j, float[] x, int xOff, int from, float sum) {
@@ -96,7 +101,7 @@ public final class F16Matrix implements WeightMatrix {
         FloatVector a = FloatVector.zero(F);
         for (int k = 0; k < bound; k += F.length())
             a = load(data, b + (long) k * BYTES).fma(FloatVector.fromArray(F, x, xOff + k), a);
-        return tail(j, x, xOff, bound, a.reduceLanes(VectorOperators.ADD));
+        return tail(j, x, xOff, bound, Lanes.sum(a));
     }
 
     private void tile4x1(float[] x, int t, float[] y, int ys, int j) {
@@ -112,10 +117,10 @@ public final class F16Matrix implements WeightMatrix {
             a3 = load(data, b3 + o).fma(v, a3);
         }
         int yo = t * ys + j;
-        y[yo] = tail(j, x, xo, bound, a0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, a1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, a2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, a3.reduceLanes(VectorOperators.ADD));
+        y[yo] = tail(j, x, xo, bound, Lanes.sum(a0));
+        y[yo + 1] = tail(j + 1, x, xo, bound, Lanes.sum(a1));
+        y[yo + 2] = tail(j + 2, x, xo, bound, Lanes.sum(a2));
+        y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(a3));
     }
 
     private void tile4x4(float[] x, int t, float[] y, int ys, int j) {
@@ -145,9 +150,9 @@ public final class F16Matrix implements WeightMatrix {
 
     private void store(float[] y, int yo, int ys, float[] x, int xo, int bound, int j,
                        FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3) {
-        y[yo] = tail(j, x, xo, bound, r0.reduceLanes(VectorOperators.ADD));
-        y[yo + 1] = tail(j + 1, x, xo, bound, r1.reduceLanes(VectorOperators.ADD));
-        y[yo + 2] = tail(j + 2, x, xo, bound, r2.reduceLanes(VectorOperators.ADD));
-        y[yo + 3] = tail(j + 3, x, xo, bound, r3.reduceLanes(VectorOperators.ADD));
+        y[yo] = tail(j, x, xo, bound, Lanes.sum(r0));
+        y[yo + 1] = tail(j + 1, x, xo, bound, Lanes.sum(r1));
+        y[yo + 2] = tail(j + 2, x, xo, bound, Lanes.sum(r2));
+        y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(r3));
     }
 }

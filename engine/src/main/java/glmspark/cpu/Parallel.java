@@ -4,9 +4,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed team of threads that splits a range [0, n) into one contiguous part per thread. The caller runs
- * part 0 itself; workers spin briefly, then park, between calls. No task objects are created per call,
- * so the token loop does not allocate. Not reentrant: one {@link #run} at a time.
+ * A fixed team of threads that splits a range [0, n) into contiguous chunks (several per thread) which the
+ * caller and the workers claim from a shared counter: on a shared machine a thread that is descheduled
+ * mid-call leaves its unclaimed chunks to the others instead of stalling the whole team at the barrier.
+ * Workers spin briefly, then park, between calls. No task objects are created per call, so the token loop
+ * does not allocate. Not reentrant: one {@link #run} at a time.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -27,6 +29,11 @@ public final class Parallel implements AutoCloseable {
     private volatile int n;
     private volatile int grain;
     private volatile Throwable failure;
+    private volatile int chunks;
+    private final AtomicInteger nextChunk = new AtomicInteger();
+
+    /** Chunks per thread: enough to rebalance around a descheduled thread, few enough to keep rows contiguous. */
+    private static final int CHUNKS_PER_THREAD = 8;
 
     public Parallel(int threads) {
         this.threads = Math.max(1, threads);
@@ -50,11 +57,14 @@ public final class Parallel implements AutoCloseable {
         this.body = body;
         this.n = n;
         this.grain = grain;
+        int units = (n + grain - 1) / grain;
+        this.chunks = Math.min(units, threads * CHUNKS_PER_THREAD);
+        nextChunk.set(0);
         pending.set(workers.length);
         generation++;
         for (Thread w : workers) LockSupport.unpark(w);
         try {
-            runPart(0);
+            claimChunks();
         } finally {
             while (pending.get() > 0) Thread.onSpinWait();
             this.body = null;
@@ -72,11 +82,16 @@ public final class Parallel implements AutoCloseable {
         run(n, 1, body);
     }
 
-    private void runPart(int part) {
+    /** Claims and runs chunks until none is left. */
+    private void claimChunks() {
+        int n = this.n, grain = this.grain, chunks = this.chunks;
+        Body body = this.body;
         int units = (n + grain - 1) / grain;
-        int from = (int) ((long) units * part / threads) * grain;
-        int to = Math.min(n, (int) ((long) units * (part + 1) / threads) * grain);
-        if (from < to) body.run(from, to);
+        for (int c; (c = nextChunk.getAndIncrement()) < chunks; ) {
+            int from = (int) ((long) units * c / chunks) * grain;
+            int to = Math.min(n, (int) ((long) units * (c + 1) / chunks) * grain);
+            if (from < to) body.run(from, to);
+        }
     }
 
     private void work(int part) {
@@ -90,7 +105,7 @@ public final class Parallel implements AutoCloseable {
             if (closed) return;
             seen = generation;
             try {
-                runPart(part);
+                claimChunks();
             } catch (Throwable t) {
                 failure = t;
             } finally {

@@ -98,6 +98,14 @@ public final class Glm4Model {
         return b;
     }
 
+    /** Multiply-adds per token in the layers' matmuls (attention over the cache and lm_head not included). */
+    public long layerMacsPerToken() {
+        long n = 0;
+        for (Layer l : layers)
+            for (WeightMatrix m : new WeightMatrix[]{l.q, l.k, l.v, l.o, l.gateUp, l.down}) n += (long) m.rows() * m.cols();
+        return n;
+    }
+
     public KvCache newKvCache(int blockSize, long budgetBytes) {
         return new KvCache(c.numLayers(), c.kvDim(), blockSize, budgetBytes);
     }
@@ -119,8 +127,14 @@ public final class Glm4Model {
             embed.row(tok, x, t * H);
         }
         if (hidden != null) hidden.accept(0, x, T, H);
+        stepBatch = batch;
+        stepCache = cache;
+        stepT = T;
+        stepLayer = 0;
+        parallel.run(T, inputNorm);
         for (int l = 0; l < layers.length; l++) {
-            layer(l, layers[l], batch, cache, T);
+            stepLayer = l;
+            layer(layers[l], T);
             if (hidden != null && l < layers.length - 1) hidden.accept(l + 1, x, T, H);
         }
         int nOut = 0;
@@ -140,25 +154,70 @@ public final class Glm4Model {
                 if (batch.wantLogits[t]) System.arraycopy(xo, t * H, xo, (w++) * H, H);
         }
         if (nOut > 0) {
-            int V = c.vocabSize();
-            int n = nOut;
-            parallel.run(V, 64, (from, to) -> lmHead.matmul(xo, n, logits, V, from, to));
+            stepLogits = logits;
+            stepOut = nOut;
+            parallel.run(c.vocabSize(), 64, lmHeadPart);
+            stepLogits = null;
         }
+        stepBatch = null;
+        stepCache = null;
         batch.advanceSequences();
     }
 
-    private void layer(int li, Layer L, Batch b, KvCache cache, int T) {
-        int H = c.hiddenSize(), qd = c.qDim(), kvd = c.kvDim(), I = c.intermediateSize();
-        float[] x = s.x, xn = s.xn, q = s.q, k = s.k, v = s.v;
-        for (int t = 0; t < T; t++) rmsNorm(x, t * H, L.inputNorm, xn, t * H, H);
-        // q, k and v in one parallel pass over their concatenated output rows
-        int total = qd + 2 * kvd;
-        parallel.run(total, 4, (from, to) -> {
-            matmulPart(L.q, xn, T, q, qd, from, to, 0);
-            matmulPart(L.k, xn, T, k, kvd, from, to, qd);
-            matmulPart(L.v, xn, T, v, kvd, from, to, qd + kvd);
-        });
-        for (int t = 0; t < T; t++) {
+    // The step being computed, read by the parallel bodies below (built once: the token loop allocates nothing).
+    private Batch stepBatch;
+    private KvCache stepCache;
+    private int stepT, stepLayer, stepOut;
+    private float[] stepLogits;
+    private final Parallel.Body inputNorm = this::inputNorm;
+    private final Parallel.Body qkv = this::qkv;
+    private final Parallel.Body biasRopeStore = this::biasRopeStore;
+    private final Parallel.Body attention = this::attention;
+    private final Parallel.Body oProj = this::oProj;
+    private final Parallel.Body postAttention = this::postAttention;
+    private final Parallel.Body gateUpSilu = this::gateUpSilu;
+    private final Parallel.Body down = this::down;
+    private final Parallel.Body postMlp = this::postMlp;
+    private final Parallel.Body lmHeadPart = this::lmHeadPart;
+
+    /**
+     * One layer in 8 parallel passes: matmuls split by output rows, elementwise steps split by batch row
+     * (a batch of one row runs them on the caller, with no hand-off).
+     */
+    private void layer(Layer L, int T) {
+        int H = c.hiddenSize(), I = c.intermediateSize();
+        parallel.run(c.qDim() + 2 * c.kvDim(), 4, qkv);
+        parallel.run(T, biasRopeStore);
+        parallel.run(T * c.numKvHeads(), attention);
+        parallel.run(H, 4, oProj);
+        parallel.run(T, postAttention);
+        parallel.run(I, 4, gateUpSilu);
+        parallel.run(H, 4, down);
+        parallel.run(T, postMlp);
+    }
+
+    private void inputNorm(int from, int to) {
+        int H = c.hiddenSize();
+        Layer L = layers[stepLayer];
+        for (int t = from; t < to; t++) rmsNorm(s.x, t * H, L.inputNorm, s.xn, t * H, H);
+    }
+
+    /** q, k and v in one pass over their concatenated output rows. */
+    private void qkv(int from, int to) {
+        Layer L = layers[stepLayer];
+        int qd = c.qDim(), kvd = c.kvDim(), T = stepT;
+        matmulPart(L.q, s.xn, T, s.q, qd, from, to, 0);
+        matmulPart(L.k, s.xn, T, s.k, kvd, from, to, qd);
+        matmulPart(L.v, s.xn, T, s.v, kvd, from, to, qd + kvd);
+    }
+
+    private void biasRopeStore(int from, int to) {
+        Layer L = layers[stepLayer];
+        int qd = c.qDim(), kvd = c.kvDim();
+        float[] q = s.q, k = s.k, v = s.v;
+        Batch b = stepBatch;
+        KvCache cache = stepCache;
+        for (int t = from; t < to; t++) {
             if (L.qBias != null) {
                 addInPlace(q, t * qd, L.qBias, qd);
                 addInPlace(k, t * kvd, L.kBias, kvd);
@@ -168,37 +227,73 @@ public final class Glm4Model {
             rope.apply(q, t * qd, c.numHeads(), c.headDim(), pos);
             rope.apply(k, t * kvd, c.numKvHeads(), c.headDim(), pos);
             KvCache.Sequence seq = b.sequences[t];
-            System.arraycopy(k, t * kvd, cache.keyBlock(li, seq, pos), cache.offset(pos), kvd);
-            System.arraycopy(v, t * kvd, cache.valueBlock(li, seq, pos), cache.offset(pos), kvd);
+            System.arraycopy(k, t * kvd, cache.keyBlock(stepLayer, seq, pos), cache.offset(pos), kvd);
+            System.arraycopy(v, t * kvd, cache.valueBlock(stepLayer, seq, pos), cache.offset(pos), kvd);
         }
-        float[] att = s.att;
-        int heads = c.numHeads();
-        parallel.run(T * heads, (from, to) -> {
-            for (int i = from; i < to; i++) Attention.head(c, cache, li, b.sequences[i / heads], b.positions[i / heads],
-                    q, (i / heads) * qd, i % heads, att);
-        });
-        float[] o = s.o;
-        parallel.run(H, 4, (from, to) -> L.o.matmul(att, T, o, H, from, to));
-        for (int t = 0; t < T; t++) {
+    }
+
+    /** Over (row, KV head): the query heads of a group share each key/value read. */
+    private void attention(int from, int to) {
+        int groups = c.numKvHeads(), qd = c.qDim();
+        Batch b = stepBatch;
+        for (int i = from; i < to; i++) {
+            int t = i / groups;
+            Attention.group(c, stepCache, stepLayer, b.sequences[t], b.positions[t], s.q, t * qd, i % groups, s.att);
+        }
+    }
+
+    private void oProj(int from, int to) {
+        layers[stepLayer].o.matmul(s.att, stepT, s.o, c.hiddenSize(), from, to);
+    }
+
+    /** h = x + norm(o); xn = mlp_norm(h). */
+    private void postAttention(int from, int to) {
+        int H = c.hiddenSize();
+        Layer L = layers[stepLayer];
+        float[] x = s.x, o = s.o;
+        for (int t = from; t < to; t++) {
             rmsNorm(o, t * H, L.postAttnNorm, o, t * H, H);
             addInPlace(x, t * H, o, t * H, H);
-            rmsNorm(x, t * H, L.mlpNorm, xn, t * H, H);
+            rmsNorm(x, t * H, L.mlpNorm, s.xn, t * H, H);
         }
-        float[] gu = s.gu;
-        parallel.run(2 * I, 4, (from, to) -> L.gateUp.matmul(xn, T, gu, 2 * I, from, to));
-        float[] act = s.act;
+    }
+
+    /** Gate rows [from, to) and the matching up rows, then act = up * silu(gate) for those columns. */
+    private void gateUpSilu(int from, int to) {
+        int I = c.intermediateSize(), T = stepT;
+        Layer L = layers[stepLayer];
+        float[] gu = s.gu, act = s.act;
+        L.gateUp.matmul(s.xn, T, gu, 2 * I, from, to);
+        L.gateUp.matmul(s.xn, T, gu, 2 * I, I + from, I + to);
         for (int t = 0; t < T; t++) {
             int g = t * 2 * I, a = t * I;
-            for (int i = 0; i < I; i++) {
+            for (int i = from; i < to; i++) {
                 float gate = gu[g + i];
                 act[a + i] = gu[g + I + i] * (gate / (1.0f + (float) Math.exp(-gate)));
             }
         }
-        parallel.run(H, 4, (from, to) -> L.down.matmul(act, T, o, H, from, to));
-        for (int t = 0; t < T; t++) {
+    }
+
+    private void down(int from, int to) {
+        layers[stepLayer].down.matmul(s.act, stepT, s.o, c.hiddenSize(), from, to);
+    }
+
+    /** x = h + norm(down); and the next layer's input norm of x, while the row is in cache. */
+    private void postMlp(int from, int to) {
+        int H = c.hiddenSize();
+        Layer L = layers[stepLayer];
+        Layer next = stepLayer + 1 < layers.length ? layers[stepLayer + 1] : null;
+        float[] x = s.x, o = s.o;
+        for (int t = from; t < to; t++) {
             rmsNorm(o, t * H, L.postMlpNorm, o, t * H, H);
             addInPlace(x, t * H, o, t * H, H);
+            if (next != null) rmsNorm(x, t * H, next.inputNorm, s.xn, t * H, H);
         }
+    }
+
+    private void lmHeadPart(int from, int to) {
+        int V = c.vocabSize();
+        lmHead.matmul(s.out, stepOut, stepLogits, V, from, to);
     }
 
     /** The part of [from, to) of a concatenated row space that falls in [base, base + m.rows()). */
