@@ -3,7 +3,6 @@ package glmspark.quant;
 import glmspark.format.DType;
 import glmspark.tensor.WeightMatrix;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -92,7 +91,7 @@ public final class QuantMatrix implements WeightMatrix {
         FloatVector a = FloatVector.zero(F);
         for (int k = 0; k < bound; k += F.length())
             a = FloatVector.fromArray(F, w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), a);
-        float s = a.reduceLanes(VectorOperators.ADD);
+        float s = glmspark.cpu.Lanes.sum(a);
         for (int k = bound; k < cols; k++) s += w[wo + k] * x[xo + k];
         return s;
     }
@@ -107,8 +106,8 @@ public final class QuantMatrix implements WeightMatrix {
             a2 = FloatVector.fromArray(F, w, 2 * K + k).fma(v, a2);
             a3 = FloatVector.fromArray(F, w, 3 * K + k).fma(v, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = glmspark.cpu.Lanes.sum(a0), s1 = glmspark.cpu.Lanes.sum(a1);
+        float s2 = glmspark.cpu.Lanes.sum(a2), s3 = glmspark.cpu.Lanes.sum(a3);
         for (int k = bound; k < K; k++) {
             s0 += w[k] * x[xo + k];
             s1 += w[K + k] * x[xo + k];
