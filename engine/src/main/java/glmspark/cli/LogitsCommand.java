@@ -3,9 +3,7 @@ package glmspark.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import glmspark.cpu.Parallel;
 import glmspark.format.ModelFolder;
-import glmspark.model.Batch;
 import glmspark.model.Glm4Model;
-import glmspark.model.KvCache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,15 +47,8 @@ public final class LogitsCommand implements Callable<Integer> {
                     if (ids.length > folder.config().maxPositionEmbeddings())
                         throw new IllegalArgumentException(input + " line " + line.number() + ": " + ids.length
                                 + " tokens exceed the context length " + folder.config().maxPositionEmbeddings());
-                    KvCache cache = m.newKvCache(16, KvCache.bytesPerBlock(folder.config().numLayers(), folder.config().kvDim(), 16) * (ids.length / 16 + 1));
-                    KvCache.Sequence seq = cache.newSequence();
-                    cache.reserve(seq, ids.length);
-                    Batch b = new Batch();
-                    b.add(seq, ids, 0, ids.length, true);
-                    if (!last) b.wantAllLogits();
-                    int rows = b.logitRows();
-                    float[] logits = new float[rows * V];
-                    m.forward(b, cache, logits, null);
+                    float[] logits = m.promptLogits(ids, !last);
+                    int rows = logits.length / V;
                     out.println(logitsJson(logits, rows, V));
                 } catch (IllegalArgumentException e) {
                     errors++;

@@ -111,6 +111,22 @@ public final class Glm4Model {
     }
 
     /**
+     * Logits of a whole prompt in one step, with a cache of its own: [ids.length, vocab] when
+     * {@code allPositions}, else the last position's [vocab].
+     */
+    public float[] promptLogits(int[] ids, boolean allPositions) {
+        KvCache cache = newKvCache(16, KvCache.bytesPerBlock(c.numLayers(), c.kvDim(), 16) * (ids.length / 16 + 1));
+        KvCache.Sequence seq = cache.newSequence();
+        cache.reserve(seq, ids.length);
+        Batch b = new Batch();
+        b.add(seq, ids, 0, ids.length, true);
+        if (allPositions) b.wantAllLogits();
+        float[] logits = new float[b.logitRows() * c.vocabSize()];
+        forward(b, cache, logits, null);
+        return logits;
+    }
+
+    /**
      * Runs one step. For every row of {@code batch}: embeds its token, runs the layers with its own position
      * and sequence cache (which must be reserved up to position+1), and, for rows marked in
      * {@link Batch#wantLogits}, writes vocabulary logits into {@code logits} (one row each, in row order).

@@ -33,17 +33,7 @@ class GgufCheckpointTest {
     }
 
     static float[] logits(ModelFolder folder, int[] ids, Parallel par) throws IOException {
-        Glm4Model model = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), par);
-        int V = folder.config().vocabSize();
-        KvCache cache = model.newKvCache(16, 1 << 24);
-        KvCache.Sequence seq = cache.newSequence();
-        assertTrue(cache.reserve(seq, ids.length));
-        Batch b = new Batch();
-        b.add(seq, ids, 0, ids.length, true);
-        b.wantAllLogits();
-        float[] logits = new float[ids.length * V];
-        model.forward(b, cache, logits, null);
-        return logits;
+        return new Glm4Model(folder.config(), folder.tensors(), folder.dir(), par).promptLogits(ids, true);
     }
 
     @ParameterizedTest(name = "{1}: logits match transformers within {2} and the safetensors path")

@@ -6,9 +6,7 @@ import glmspark.format.DType;
 import glmspark.format.ModelFolder;
 import glmspark.format.RandomCheckpoint;
 import glmspark.format.TensorData;
-import glmspark.model.Batch;
 import glmspark.model.Glm4Model;
-import glmspark.model.KvCache;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,16 +29,7 @@ class QuantizedModelTest {
     Path dir;
 
     static float[] logits(ModelFolder f, Map<String, TensorData> tensors, int[] ids, Parallel par) throws Exception {
-        Glm4Model model = new Glm4Model(f.config(), tensors, f.dir(), par);
-        KvCache cache = model.newKvCache(16, 1 << 24);
-        KvCache.Sequence seq = cache.newSequence();
-        assertTrue(cache.reserve(seq, ids.length));
-        Batch b = new Batch();
-        b.add(seq, ids, 0, ids.length, true);
-        b.wantAllLogits();
-        float[] out = new float[ids.length * f.config().vocabSize()];
-        model.forward(b, cache, out, null);
-        return out;
+        return new Glm4Model(f.config(), tensors, f.dir(), par).promptLogits(ids, true);
     }
 
     @ParameterizedTest(name = "{0}")
