@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A standalone cluster from the Spark jars on 127.0.0.1 (a master and two workers, each a separate JVM) runs the
  * job with the fake generator; one executor is killed mid-run. The job must still finish with every row exactly
- * once, the lost executor's finished samples not generated again. Needs its own JVM (no local session):
+ * once, the lost executor's finished samples not generated again, and the rows equal a local-mode run's. Needs its own JVM (no local session):
  * {@code mvn -pl spark-job test -Dgroups=cluster -Dglmspark.excludedGroups=none}.
  */
 @Tag("cluster")
@@ -140,5 +140,25 @@ class StandaloneClusterTest {
         } finally {
             spark.stop();
         }
+
+        // The same job in local mode gives the same rows.
+        SparkSession local = SparkSession.builder().master("local[2]").config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            JobConfig localCfg = ConfigLoader.fromArgs("--model", model, "--dataset", data.toString(), "--output", tmp.resolve("local").toString(),
+                    "--conf", "passes.0.name=greedy", "--conf", "passes.0.do_sample=false",
+                    "--conf", "passes.1.name=sampled", "--conf", "passes.1.n=2", "--conf", "passes.1.do_sample=true",
+                    "--conf", "partitions=4", "--conf", "progress_rows=2", "--conf", "generator=glmspark.exec.FakeRowGenerator$Factory");
+            GlmSparkJob.run(local, localCfg);
+            assertEquals(rowsWithoutRunInfo(local, tmp.resolve("local/results")), rowsWithoutRunInfo(local, tmp.resolve("out/results")));
+        } finally {
+            local.stop();
+        }
+    }
+
+    private static List<String> rowsWithoutRunInfo(SparkSession spark, Path results) {
+        List<String> rows = new ArrayList<>();
+        for (Row r : spark.read().parquet(results.toString()).drop("run_id", "latency_ms")
+                .orderBy("pass", "dataset", "id", "sample_index").collectAsList()) rows.add(r.toString());
+        return rows;
     }
 }
