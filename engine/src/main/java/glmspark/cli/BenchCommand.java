@@ -46,6 +46,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
 
+    @Option(names = "--gguf", description = "the same weights as GGUF: with LLAMA_CPP_DIR set to a llama.cpp build, "
+            + "llama-bench and llama-batched-bench run on it in the same run (default: MODEL.gguf beside the folder)")
+    Path gguf;
+
     @Override
     public Integer call() throws Exception {
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -83,6 +87,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double roofline1 = bw * 1e9 / bytesPerStep;
             Double d1 = decodeTps.get(1);
+            LlamaCppBench.Result theirs = llamaCpp(t);
             if (json) {
                 ObjectNode o = JsonLines.JSON.createObjectNode();
                 o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps))
@@ -95,6 +100,12 @@ public final class BenchCommand implements Callable<Integer> {
                 o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep)
                         .put("roofline_tps", round(roofline1));
                 if (d1 != null) o.put("roofline_pct", round(100 * d1 / roofline1));
+                if (theirs != null) {
+                    ObjectNode l = o.putObject("llama_cpp");
+                    l.put("prefill_tps", round(theirs.prefillTps()));
+                    ObjectNode ld = l.putObject("decode_tps");
+                    theirs.decodeTps().forEach((k, v) -> ld.put(String.valueOf(k), round(v)));
+                }
                 System.out.println(o);
             } else {
                 System.out.printf("model            %s%n", model);
@@ -107,9 +118,31 @@ public final class BenchCommand implements Callable<Integer> {
                 decodeTps.forEach((b, v) -> System.out.printf("%-16s %12.2f %12s %8.0f%n", "tg batch " + b, v,
                         b == 1 ? String.format("%.1f", 100 * v / roofline1) : "-", 100 * decodeCpu.get(b)));
                 System.out.println("cpu %: this process's CPU time / (wall time x threads); below ~95 other processes took cores");
+                if (theirs != null) {
+                    System.out.printf("%nllama.cpp (%s), same weights, same threads:%n", gguf);
+                    System.out.printf("%-16s %12s %12s %12s%n", "test", "ours", "llama.cpp", "ours/theirs");
+                    System.out.printf("%-16s %12.2f %12.2f %12.2f%n", "pp" + prefill, prefillTps, theirs.prefillTps(), prefillTps / theirs.prefillTps());
+                    theirs.decodeTps().forEach((b, v) -> {
+                        Double ours = decodeTps.get(b);
+                        if (ours != null) System.out.printf("%-16s %12.2f %12.2f %12.2f%n", "tg batch " + b, ours, v, ours / v);
+                    });
+                }
             }
         }
         return 0;
+    }
+
+    /** llama.cpp on the same weights when LLAMA_CPP_DIR and a GGUF file are there; null otherwise. */
+    private LlamaCppBench.Result llamaCpp(int threads) throws Exception {
+        String dir = System.getenv("LLAMA_CPP_DIR");
+        if (dir == null || dir.isBlank()) return null;
+        Path file = gguf != null ? gguf : model.resolveSibling(model.getFileName() + ".gguf");
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            System.err.println("bench: LLAMA_CPP_DIR is set but " + file + " does not exist; pass --gguf FILE (the same weights as GGUF)");
+            return null;
+        }
+        gguf = file;
+        return LlamaCppBench.run(Path.of(dir), file, threads, prefill, batches);
     }
 
     /** CPU share of the last timed section (process CPU time over wall time times threads). */
