@@ -133,10 +133,16 @@ public final class DatasetReader {
     /**
      * Input limits (SECURITY.md). A row past one becomes an error row naming the limit.
      *
-     * @param maxPromptChars longest prompt text (all message contents together), and longest JSONL line, in characters
+     * @param maxPromptChars longest prompt text (all message contents together), in characters
      * @param maxRows        most rows per dataset; 0 = no limit
+     * @param maxLineChars   longest JSONL line read; a longer line is skipped while reading, never held whole
      */
-    public record Limits(int maxPromptChars, int maxRows) implements java.io.Serializable {
+    public record Limits(int maxPromptChars, int maxRows, int maxLineChars) implements java.io.Serializable {
+        /** The line limit leaves room for a prompt of max_prompt_chars written with escapes, plus the other fields. */
+        public Limits(int maxPromptChars, int maxRows) {
+            this(maxPromptChars, maxRows, (int) Math.min(Integer.MAX_VALUE - 16, 2L * maxPromptChars + (1 << 20)));
+        }
+
         public static final Limits DEFAULT = new Limits(1_000_000, 0);
 
         public static Limits of(JobConfig cfg) {
@@ -169,7 +175,7 @@ public final class DatasetReader {
                 org.apache.spark.sql.Dataset<Row> df;
                 try {
                     df = reader.format(d.format).load(paths.toArray(String[]::new)).withColumn("__file", functions.input_file_name());
-                } catch (RuntimeException e) {
+                } catch (Exception e) { // Spark throws its checked SparkException undeclared
                     throw new IllegalArgumentException("dataset " + d.name + ": cannot read " + d.format + " " + paths + ": " + e.getMessage(), e);
                 }
                 if (d.limit > 0) df = df.limit(d.limit);
@@ -178,7 +184,7 @@ public final class DatasetReader {
                 List<Row> collected;
                 try {
                     collected = df.collectAsList();
-                } catch (RuntimeException e) {
+                } catch (Exception e) { // Spark throws its checked SparkException undeclared
                     throw new IllegalArgumentException("dataset " + d.name + ": cannot read " + d.format + " " + paths + ": " + e.getMessage(), e);
                 }
                 for (Row row : collected) {
@@ -206,7 +212,8 @@ public final class DatasetReader {
      */
     static boolean readJsonl(java.io.Reader in, String file, Mapper mapper, List<PromptRow> rows) throws IOException {
         String name = new Path(file).getName();
-        BoundedLines lines = new BoundedLines(in, mapper.limits.maxPromptChars());
+        int maxLine = mapper.limits.maxLineChars();
+        BoundedLines lines = new BoundedLines(in, maxLine);
         String line;
         while ((line = lines.next()) != null) {
             int lineNo = lines.lineNo();
@@ -218,8 +225,8 @@ public final class DatasetReader {
                 continue;
             }
             if (lines.tooLong()) {
-                rows.add(mapper.error(src, "line " + lineNo + " of " + file + " is longer than max_prompt_chars ("
-                        + mapper.limits.maxPromptChars() + " characters); not read"));
+                rows.add(mapper.error(src, "line " + lineNo + " of " + file + " is longer than " + maxLine
+                        + " characters (the line limit: 2 x max_prompt_chars + 1 MiB); not read"));
                 continue;
             }
             rows.add(mapper.parseLine(line, src, file, lineNo));
