@@ -181,4 +181,25 @@ class DatasetReaderFuzzTest {
         assertTrue(rows.get(2).error().contains("past max_rows (2)"), rows.get(2).error());
         assertTrue(rows.get(3).error().contains("past max_rows (2)"), rows.get(3).error());
     }
+
+    @Test
+    void theLineLimitCountsCharactersWithoutTheLineBreakAcrossBufferBoundaries() throws Exception {
+        // Lines of exactly the limit pass, one more character fails; 20,000 spans several 8 KiB reads.
+        for (int max : new int[]{5, 20_000}) {
+            String fits = "x".repeat(max), over = "y".repeat(max + 1);
+            DatasetReader.BoundedLines lines = new DatasetReader.BoundedLines(
+                    new StringReader(fits + "\r\n" + over + "\n" + over + "\r\n\n" + fits), max);
+            assertEquals(fits, lines.next());
+            assertTrue(!lines.tooLong());
+            assertEquals("", lines.next());
+            assertTrue(lines.tooLong());
+            assertEquals("", lines.next());
+            assertTrue(lines.tooLong());
+            assertEquals("", lines.next());
+            assertTrue(!lines.tooLong(), "a blank line is not too long");
+            assertEquals(fits, lines.next());
+            assertEquals(5, lines.lineNo());
+            assertNull(lines.next());
+        }
+    }
 }
