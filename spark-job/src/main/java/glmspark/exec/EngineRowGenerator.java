@@ -22,10 +22,29 @@ public final class EngineRowGenerator implements RowGenerator, AutoCloseable {
 
     private final Engine engine;
     private final boolean specialInContent;
+    private final int maxPromptTokens;
 
     public EngineRowGenerator(Engine engine, boolean specialInContent) {
+        this(engine, specialInContent, 0);
+    }
+
+    /** @param maxPromptTokens longest rendered prompt in tokens; 0 = the context length minus 1 */
+    public EngineRowGenerator(Engine engine, boolean specialInContent, int maxPromptTokens) {
         this.engine = engine;
         this.specialInContent = specialInContent;
+        this.maxPromptTokens = maxPromptTokens;
+    }
+
+    /** Why a prompt of this many tokens cannot be generated, or null when it can. */
+    static String promptTooLong(int promptTokens, int maxPromptTokens, int contextLength) {
+        if (promptTokens >= contextLength) {
+            return "prompt of " + promptTokens + " tokens does not fit the context of " + contextLength
+                    + " (max_prompt_tokens " + (maxPromptTokens > 0 ? maxPromptTokens : contextLength - 1) + ")";
+        }
+        if (maxPromptTokens > 0 && promptTokens > maxPromptTokens) {
+            return "prompt of " + promptTokens + " tokens is longer than max_prompt_tokens (" + maxPromptTokens + ")";
+        }
+        return null;
     }
 
     /** Opens the engine on the executor: model copied to the node's cache first if it is not local. */
@@ -38,7 +57,7 @@ public final class EngineRowGenerator implements RowGenerator, AutoCloseable {
                 o = o.withBatch(spec.maxBatchTokens() > 0 ? spec.maxBatchTokens() : o.maxBatchTokens(),
                         spec.maxSequences() > 0 ? spec.maxSequences() : o.maxSequences());
             }
-            return new EngineRowGenerator(Engine.open(o), spec.specialInContent());
+            return new EngineRowGenerator(Engine.open(o), spec.specialInContent(), spec.maxPromptTokens());
         }
     }
 
@@ -48,11 +67,9 @@ public final class EngineRowGenerator implements RowGenerator, AutoCloseable {
             List<Map<String, Object>> messages = new ArrayList<>();
             for (Map<String, String> m : task.messages()) messages.add(new HashMap<>(m));
             Prompt prompt = engine.encodeChat(messages, specialInContent);
+            String tooLong = promptTooLong(prompt.ids().length, maxPromptTokens, engine.contextLength());
+            if (tooLong != null) throw new IllegalArgumentException(tooLong);
             int room = engine.contextLength() - prompt.ids().length;
-            if (room <= 0) {
-                throw new IllegalArgumentException("prompt of " + prompt.ids().length + " tokens does not fit the context of "
-                        + engine.contextLength());
-            }
             // The engine numbers samples 0..n-1, so ask for up to the highest sample still missing and keep
             // only the missing ones: same (seed, i) -> same stream, so nothing kept differs from a full run.
             int n = 0;

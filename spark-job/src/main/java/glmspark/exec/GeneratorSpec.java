@@ -12,7 +12,8 @@ import java.io.Serializable;
  * @param maxSequences     sequences decoded together (0: engine default)
  * @param specialInContent encode special-token texts in message content as special tokens
  * @param modelCache       local folder of the per-node model cache (null: java.io.tmpdir/glm-spark-models)
+ * @param maxPromptTokens  longest rendered prompt in tokens (0: the context length minus 1)
  */
 public record GeneratorSpec(String model, String backend, int threads, int maxBatchTokens, int maxSequences,
-                            boolean specialInContent, String modelCache) implements Serializable {
+                            boolean specialInContent, String modelCache, int maxPromptTokens) implements Serializable {
 }

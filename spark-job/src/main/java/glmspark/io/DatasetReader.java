@@ -16,7 +16,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +52,7 @@ public final class DatasetReader {
         for (int i = 0; i < cfg.datasets.size(); i++) {
             DatasetSpec d = resolve(cfg.datasets.get(i), cfg.manifests, i);
             if (!names.add(d.name)) throw new IllegalArgumentException("config: datasets[" + i + "].name '" + d.name + "' is used twice");
-            out.addAll(read(spark, d));
+            out.addAll(read(spark, d, Limits.of(cfg)));
         }
         return out;
     }
@@ -131,36 +130,40 @@ public final class DatasetReader {
         return out;
     }
 
+    /**
+     * Input limits (SECURITY.md). A row past one becomes an error row naming the limit.
+     *
+     * @param maxPromptChars longest prompt text (all message contents together), in characters
+     * @param maxRows        most rows per dataset; 0 = no limit
+     * @param maxLineChars   longest JSONL line read; a longer line is skipped while reading, never held whole
+     */
+    public record Limits(int maxPromptChars, int maxRows, int maxLineChars) implements java.io.Serializable {
+        /** The line limit leaves room for a prompt of max_prompt_chars written with escapes, plus the other fields. */
+        public Limits(int maxPromptChars, int maxRows) {
+            this(maxPromptChars, maxRows, (int) Math.min(Integer.MAX_VALUE - 16, 2L * maxPromptChars + (1 << 20)));
+        }
+
+        public static final Limits DEFAULT = new Limits(1_000_000, 0);
+
+        public static Limits of(JobConfig cfg) {
+            return new Limits(cfg.maxPromptChars, cfg.maxRows);
+        }
+    }
+
     public static List<PromptRow> read(SparkSession spark, DatasetSpec d) throws IOException {
+        return read(spark, d, Limits.DEFAULT);
+    }
+
+    public static List<PromptRow> read(SparkSession spark, DatasetSpec d, Limits limits) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Mapper mapper = new Mapper(d);
+        Mapper mapper = new Mapper(d, limits);
         List<PromptRow> rows = new ArrayList<>();
         switch (d.format) {
             case "jsonl", "json" -> {
                 for (FileStatus f : files(d.path, conf)) {
                     FileSystem fs = f.getPath().getFileSystem(conf);
-                    try (BufferedReader r = new BufferedReader(new InputStreamReader(fs.open(f.getPath()), StandardCharsets.UTF_8))) {
-                        String line;
-                        int lineNo = 0;
-                        while ((line = r.readLine()) != null) {
-                            lineNo++;
-                            if (line.isBlank()) continue;
-                            if (d.limit > 0 && rows.size() >= d.limit) return rows;
-                            String src = f.getPath().getName() + ":" + lineNo;
-                            JsonNode n;
-                            try {
-                                n = JSON.readTree(line);
-                            } catch (IOException e) {
-                                rows.add(mapper.error(src, "malformed JSON at " + f.getPath() + " line " + lineNo + ": "
-                                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage())));
-                                continue;
-                            }
-                            if (n == null || !n.isObject()) {
-                                rows.add(mapper.error(src, "line " + lineNo + " of " + f.getPath() + " is not a JSON object"));
-                                continue;
-                            }
-                            rows.add(mapper.map((ObjectNode) n, src));
-                        }
+                    try (var in = new InputStreamReader(fs.open(f.getPath()), StandardCharsets.UTF_8)) {
+                        if (!readJsonl(in, f.getPath().toString(), mapper, rows)) return rows;
                     }
                 }
             }
@@ -169,21 +172,133 @@ public final class DatasetReader {
                 if (d.format.equals("csv")) reader = reader.option("header", "true").option("multiLine", "true").option("escape", "\"");
                 List<String> paths = new ArrayList<>();
                 for (FileStatus f : files(d.path, conf)) paths.add(f.getPath().toString());
-                var df = reader.format(d.format).load(paths.toArray(String[]::new)).withColumn("__file", functions.input_file_name());
+                org.apache.spark.sql.Dataset<Row> df;
+                try {
+                    df = reader.format(d.format).load(paths.toArray(String[]::new)).withColumn("__file", functions.input_file_name());
+                } catch (Exception e) { // Spark throws its checked SparkException undeclared
+                    throw new IllegalArgumentException("dataset " + d.name + ": cannot read " + d.format + " " + paths + ": " + e.getMessage(), e);
+                }
                 if (d.limit > 0) df = df.limit(d.limit);
                 StructField[] fields = df.schema().fields();
                 int rowNo = 0;
-                for (Row row : df.collectAsList()) {
+                List<Row> collected;
+                try {
+                    collected = df.collectAsList();
+                } catch (Exception e) { // Spark throws its checked SparkException undeclared
+                    throw new IllegalArgumentException("dataset " + d.name + ": cannot read " + d.format + " " + paths + ": " + e.getMessage(), e);
+                }
+                for (Row row : collected) {
                     rowNo++;
                     ObjectNode n = JsonNodeFactory.instance.objectNode();
                     for (int i = 0; i < fields.length - 1; i++) n.set(fields[i].name(), toJson(row.get(i)));
                     String file = new Path(row.getString(fields.length - 1)).getName();
+                    if (mapper.pastMaxRows()) {
+                        rows.add(mapper.pastMaxRowsError(file + ":row " + rowNo));
+                        continue;
+                    }
                     rows.add(mapper.map(n, file + ":row " + rowNo));
                 }
             }
             default -> throw new IllegalArgumentException("dataset " + d.name + ": unknown format " + d.format);
         }
         return rows;
+    }
+
+    /**
+     * Reads one JSONL file: every non-blank line becomes one row (an error row when it is malformed, too long or
+     * past max_rows). A line longer than max_prompt_chars is skipped without being held in memory.
+     *
+     * @return false when the dataset's {@code limit} was reached (stop reading)
+     */
+    static boolean readJsonl(java.io.Reader in, String file, Mapper mapper, List<PromptRow> rows) throws IOException {
+        String name = new Path(file).getName();
+        int maxLine = mapper.limits.maxLineChars();
+        BoundedLines lines = new BoundedLines(in, maxLine);
+        String line;
+        while ((line = lines.next()) != null) {
+            int lineNo = lines.lineNo();
+            if (!lines.tooLong() && line.isBlank()) continue;
+            if (mapper.d.limit > 0 && mapper.count() >= mapper.d.limit) return false;
+            String src = name + ":" + lineNo;
+            if (mapper.pastMaxRows()) {
+                rows.add(mapper.pastMaxRowsError(src));
+                continue;
+            }
+            if (lines.tooLong()) {
+                rows.add(mapper.error(src, "line " + lineNo + " of " + file + " is longer than " + maxLine
+                        + " characters (the line limit: 2 x max_prompt_chars + 1 MiB); not read"));
+                continue;
+            }
+            rows.add(mapper.parseLine(line, src, file, lineNo));
+        }
+        return true;
+    }
+
+    /** Lines of a reader, each at most max characters; the rest of a longer line is skipped (see tooLong). */
+    static final class BoundedLines {
+        private final java.io.Reader in;
+        private final int max;
+        private final char[] buf = new char[8192];
+        private int pos, end;
+        private int lineNo;
+        private boolean tooLong;
+        private boolean eof;
+
+        BoundedLines(java.io.Reader in, int max) {
+            this.in = in;
+            this.max = max;
+        }
+
+        /** The next line without its terminator (\n, \r\n), "" for a too-long one, or null at the end. */
+        String next() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            tooLong = false;
+            boolean any = false;
+            while (true) {
+                if (pos == end) {
+                    if (eof) break;
+                    end = in.read(buf, 0, buf.length);
+                    pos = 0;
+                    if (end <= 0) {
+                        end = 0;
+                        eof = true;
+                        break;
+                    }
+                }
+                any = true;
+                int start = pos;
+                while (pos < end && buf[pos] != '\n') pos++;
+                int n = pos - start;
+                if (!tooLong) {
+                    if (sb.length() + n > max + 1) { // +1: a trailing \r is not content
+                        tooLong = true;
+                        sb.setLength(0);
+                    } else {
+                        sb.append(buf, start, n);
+                    }
+                }
+                if (pos < end) {
+                    pos++; // the \n
+                    break;
+                }
+            }
+            if (!any) return null;
+            lineNo++;
+            if (!tooLong && !sb.isEmpty() && sb.charAt(sb.length() - 1) == '\r') sb.setLength(sb.length() - 1);
+            if (!tooLong && sb.length() > max) {
+                tooLong = true;
+                sb.setLength(0);
+            }
+            return sb.toString();
+        }
+
+        int lineNo() {
+            return lineNo;
+        }
+
+        boolean tooLong() {
+            return tooLong;
+        }
     }
 
     /** Spark values (strings, numbers, arrays, structs, maps) as JSON. */
@@ -209,15 +324,49 @@ public final class DatasetReader {
 
     /** Field mapping of one dataset, with duplicate-id detection. */
     static final class Mapper {
-        private final DatasetSpec d;
+        final DatasetSpec d;
+        final Limits limits;
         private final Set<String> seen = new HashSet<>();
+        private int count;
+
+        Mapper(DatasetSpec d, Limits limits) {
+            this.d = d;
+            this.limits = limits;
+        }
 
         Mapper(DatasetSpec d) {
-            this.d = d;
+            this(d, Limits.DEFAULT);
+        }
+
+        /** Rows made so far (good and error rows). */
+        int count() {
+            return count;
+        }
+
+        boolean pastMaxRows() {
+            return limits.maxRows() > 0 && count >= limits.maxRows();
+        }
+
+        PromptRow pastMaxRowsError(String src) {
+            return error(src, "row " + src + " of dataset " + d.name + " is past max_rows (" + limits.maxRows() + "); not read");
         }
 
         PromptRow error(String src, String why) {
+            count++;
             return new PromptRow(d.name, uniqueId(src), src, null, List.of(), null, d.answerType, Map.of(), why);
+        }
+
+        /** One JSONL line (already known to be within max_prompt_chars) as a row or an error row. */
+        PromptRow parseLine(String line, String src, String file, int lineNo) {
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                return error(src, "malformed JSON at " + file + " line " + lineNo + ": "
+                        + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            }
+            if (n == null || !n.isObject()) return error(src, "line " + lineNo + " of " + file + " is not a JSON object");
+            return map((ObjectNode) n, src);
         }
 
         private String uniqueId(String id) {
@@ -227,6 +376,7 @@ public final class DatasetReader {
         }
 
         PromptRow map(ObjectNode n, String src) {
+            count++;
             JobConfig.Fields f = d.fields;
             String idField = f.id != null ? f.id : "id";
             JsonNode idNode = n.get(idField);
@@ -278,6 +428,15 @@ public final class DatasetReader {
                 var e = it.next();
                 boolean carry = f.extra != null ? f.extra.contains(e.getKey()) : !used.contains(e.getKey());
                 if (carry && !e.getValue().isNull()) extra.put(e.getKey(), text(e.getValue()));
+            }
+            if (problem == null && messages != null) {
+                long chars = 0;
+                for (Map<String, String> msg : messages) chars += msg.get("content").length();
+                if (chars > limits.maxPromptChars()) {
+                    problem = "has a prompt of " + chars + " characters, more than max_prompt_chars (" + limits.maxPromptChars() + ")";
+                    promptText = null; // an error row does not carry the oversized text
+                    messages = null;
+                }
             }
             String uid = uniqueId(id);
             if (!uid.equals(id)) problem = "duplicate id '" + id + "' (kept as '" + uid + "')";

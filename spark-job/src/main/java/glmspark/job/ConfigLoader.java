@@ -76,10 +76,7 @@ public final class ConfigLoader {
                         + " (known: --model --dataset --output --n --max-new-tokens --seed --master --format --conf)");
             }
         }
-        for (String o : overrides) applyOverride(tree, o);
-        JobConfig cfg = bind(tree);
-        cfg.validate();
-        return cfg;
+        return fromTree(tree, overrides);
     }
 
     /** A manifest name is a bare word (aime2024, demo); anything with a slash, dot or scheme is a path. */
@@ -89,15 +86,34 @@ public final class ConfigLoader {
 
     public static ObjectNode readTree(Path file) throws IOException {
         if (!Files.isReadable(file)) throw new IllegalArgumentException("config file " + file + " is not readable");
+        String text;
+        try {
+            text = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("config file " + file + " is not UTF-8 text", e);
+        }
+        return readTree(text, file.toString().endsWith(".json"), file.toString());
+    }
+
+    /** A configuration's text (JSON when json, else YAML) as a tree; errors name the file. */
+    public static ObjectNode readTree(String text, boolean json, String file) {
         JsonNode n;
         try {
-            n = file.toString().endsWith(".json") ? JSON.readTree(file.toFile()) : YAML.readTree(file.toFile());
+            n = json ? JSON.readTree(text) : YAML.readTree(text);
         } catch (IOException e) {
             throw new IllegalArgumentException("config file " + file + ": " + e.getMessage(), e);
         }
         if (n == null || n.isMissingNode() || n.isNull()) return JsonNodeFactory.instance.objectNode();
         if (!n.isObject()) throw new IllegalArgumentException("config file " + file + ": top level must be a mapping");
         return (ObjectNode) n;
+    }
+
+    /** The file's tree, then the --conf overrides, bound and validated: what fromArgs does after reading flags. */
+    public static JobConfig fromTree(ObjectNode tree, List<String> overrides) {
+        for (String o : overrides) applyOverride(tree, o);
+        JobConfig cfg = bind(tree);
+        cfg.validate();
+        return cfg;
     }
 
     static JobConfig bind(JsonNode tree) {

@@ -71,6 +71,21 @@ public final class GlmSparkJob {
         }
     }
 
+    /**
+     * max_new_tokens past the context is not an error: each row's budget is clamped to the room its prompt leaves
+     * (context length minus prompt tokens), so a row stops there. Said once on the driver so the clamp is not a surprise.
+     */
+    static void warnMaxNewTokens(Map<String, PassSettings> passes, ModelCheck.ModelInfo model) {
+        int context = model.config() == null ? 0 : model.config().path("max_position_embeddings").asInt(0);
+        if (context <= 0) return;
+        for (PassSettings p : passes.values()) {
+            if (p.maxNewTokens() >= context) {
+                System.err.printf("glm-spark: warning: pass %s: max_new_tokens %d is not below the model's context length %d;"
+                        + " each row is clamped to the room its prompt leaves%n", p.name(), p.maxNewTokens(), context);
+            }
+        }
+    }
+
     static String qualify(String path, Configuration conf) throws java.io.IOException {
         Path p = new Path(path);
         return p.getFileSystem(conf).makeQualified(p).toString();
@@ -88,6 +103,7 @@ public final class GlmSparkJob {
         // 2. Prompts (bad rows become error rows) and passes (settings resolved against generation_config.json).
         List<PromptRow> prompts = DatasetReader.readAll(spark, cfg);
         Map<String, PassSettings> passes = Passes.resolve(cfg, model.generationConfig());
+        warnMaxNewTokens(passes, model);
 
         // 3. Run manifest: new run, or resume with the same fingerprint.
         String segment = "s" + System.currentTimeMillis() + "-" + UUID.randomUUID().toString().substring(0, 6);
@@ -117,7 +133,7 @@ public final class GlmSparkJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int threads = cfg.threads > 0 ? cfg.threads : spark.sparkContext().conf().getInt("spark.executor.cores", 0);
         GeneratorSpec spec = new GeneratorSpec(cfg.model, cfg.backend, threads, cfg.maxBatchTokens, cfg.maxSequences,
-                cfg.specialInContent, cfg.modelCache);
+                cfg.specialInContent, cfg.modelCache, cfg.maxPromptTokens);
         try (ProgressReporter ignored = new ProgressReporter(fs, progressDir, segment, total - pending, total, cfg.reportSeconds)) {
             if (!tasks.isEmpty()) {
                 int partitions = Math.min(tasks.size(), cfg.partitions > 0 ? cfg.partitions : jsc.defaultParallelism());

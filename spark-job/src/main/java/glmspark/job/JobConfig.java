@@ -78,6 +78,21 @@ public final class JobConfig implements Serializable {
     /** Folder of dataset manifests (NAME.yaml); relative paths inside a manifest resolve against its parent. */
     public String manifests = "datasets";
 
+    // Limits (SECURITY.md): each row past one becomes an error row naming the limit; a pass past max_n is a
+    // configuration error.
+    /** Longest rendered prompt in tokens; 0 = the model's context length minus 1 (room for one new token). */
+    @JsonProperty("max_prompt_tokens")
+    public int maxPromptTokens = 0;
+    /** Most samples per prompt a pass may ask for. */
+    @JsonProperty("max_n")
+    public int maxN = 1024;
+    /** Longest prompt text in characters, checked before tokenisation; also the longest JSONL line read. */
+    @JsonProperty("max_prompt_chars")
+    public int maxPromptChars = 1_000_000;
+    /** Most rows read from one dataset; later rows become error rows (0 = no limit). */
+    @JsonProperty("max_rows")
+    public int maxRows = 0;
+
     /** One input: a manifest name (datasets/NAME.yaml) and/or a path, with field mapping. */
     @JsonIgnoreProperties(ignoreUnknown = false)
     public static final class DatasetSpec implements Serializable {
@@ -157,8 +172,15 @@ public final class JobConfig implements Serializable {
     /** Checks every field; the message names the field. */
     public void validate() {
         if (model == null || model.isBlank()) throw bad("model", "is required (a model folder or .gguf file)");
-        if (!List.of("cpu", "cuda", "auto").contains(backend)) throw bad("backend", "must be cpu, cuda or auto, got '" + backend + "'");
+        if (backend == null || !List.of("cpu", "cuda", "auto").contains(backend)) throw bad("backend", "must be cpu, cuda or auto, got '" + backend + "'");
         if (threads < 0) throw bad("threads", "must be >= 0, got " + threads);
+        if (sampling == null) throw bad("sampling", "must be a mapping, got null");
+        if (passes == null) throw bad("passes", "must be a list, got null");
+        if (stop == null) throw bad("stop", "must be a list, got null");
+        for (int i = 0; i < stop.size(); i++) if (stop.get(i) == null || stop.get(i).isEmpty()) throw bad("stop[" + i + "]", "must be a non-empty text");
+        if (spark == null) throw bad("spark", "must be a mapping, got null");
+        for (var e : spark.entrySet()) if (e.getValue() == null) throw bad("spark." + e.getKey(), "must have a value");
+        if (manifests == null) throw bad("manifests", "must be a folder, got null");
         if (datasets == null || datasets.isEmpty()) throw bad("datasets", "needs at least one dataset (--dataset NAME|PATH)");
         for (int i = 0; i < datasets.size(); i++) {
             DatasetSpec d = datasets.get(i);
@@ -168,11 +190,17 @@ public final class JobConfig implements Serializable {
                 throw bad(f, "needs a path or a manifest");
             if (d.format != null && !List.of("jsonl", "json", "parquet", "csv").contains(d.format))
                 throw bad(f + ".format", "must be jsonl, parquet or csv, got '" + d.format + "'");
+            if (d.fields != null && d.fields.extra != null && d.fields.extra.contains(null)) throw bad(f + ".fields.extra", "must not contain null");
             if (d.limit < 0) throw bad(f + ".limit", "must be >= 0, got " + d.limit);
             if (d.answerType != null && !List.of("MATH", "NUMBER", "CHOICE", "TEXT").contains(d.answerType))
                 throw bad(f + ".answer_type", "must be MATH, NUMBER, CHOICE or TEXT, got '" + d.answerType + "'");
         }
+        if (maxN < 1) throw bad("max_n", "must be >= 1, got " + maxN);
+        if (maxPromptTokens < 0) throw bad("max_prompt_tokens", "must be >= 0 (0: the context length minus 1), got " + maxPromptTokens);
+        if (maxPromptChars < 1) throw bad("max_prompt_chars", "must be >= 1, got " + maxPromptChars);
+        if (maxRows < 0) throw bad("max_rows", "must be >= 0 (0: no limit), got " + maxRows);
         if (n < 1) throw bad("n", "must be >= 1, got " + n);
+        if (n > maxN) throw bad("n", "must be <= max_n (" + maxN + "), got " + n);
         if (maxNewTokens < 1) throw bad("max_new_tokens", "must be >= 1, got " + maxNewTokens);
         checkSampling("sampling", sampling.doSample, sampling.temperature, sampling.topP, sampling.topK, sampling.minP, sampling.repetitionPenalty);
         java.util.Set<String> names = new java.util.HashSet<>();
@@ -183,12 +211,13 @@ public final class JobConfig implements Serializable {
             if (p.name == null || !p.name.matches("[A-Za-z0-9_.-]+")) throw bad(f + ".name", "is required: letters, digits, _ . - only");
             if (!names.add(p.name)) throw bad(f + ".name", "'" + p.name + "' is used twice");
             if (p.n != null && p.n < 1) throw bad(f + ".n", "must be >= 1, got " + p.n);
+            if (p.n != null && p.n > maxN) throw bad(f + ".n", "must be <= max_n (" + maxN + "), got " + p.n);
             if (p.maxNewTokens != null && p.maxNewTokens < 1) throw bad(f + ".max_new_tokens", "must be >= 1, got " + p.maxNewTokens);
             checkSampling(f, p.doSample, p.temperature, p.topP, p.topK, p.minP, p.repetitionPenalty);
         }
         if (output == null || output.isBlank()) throw bad("output", "is required");
         if (partitions < 0) throw bad("partitions", "must be >= 0, got " + partitions);
-        if (!List.of("parquet", "jsonl").contains(format)) throw bad("format", "must be parquet or jsonl, got '" + format + "'");
+        if (format == null || !List.of("parquet", "jsonl").contains(format)) throw bad("format", "must be parquet or jsonl, got '" + format + "'");
         if (progressRows < 1) throw bad("progress_rows", "must be >= 1, got " + progressRows);
         if (progressSeconds < 1) throw bad("progress_seconds", "must be >= 1, got " + progressSeconds);
         if (reportSeconds < 1) throw bad("report_seconds", "must be >= 1, got " + reportSeconds);

@@ -40,7 +40,7 @@ class GeneratePartitionTest {
 
     private GeneratePartition fn(String out, String segment) {
         PassSettings pass = new PassSettings("p", 3, 16, 1, true, 0.7, 0, 1.0, 0.0, 1.0, List.of());
-        GeneratorSpec spec = new GeneratorSpec("unused", "cpu", 1, 0, 0, false, null);
+        GeneratorSpec spec = new GeneratorSpec("unused", "cpu", 1, 0, 0, false, null, 0);
         return new GeneratePartition(FakeRowGenerator.Factory.class.getName(), spec, Map.of("p", pass), out, segment, 4, 30);
     }
 
