@@ -16,6 +16,8 @@ import glmspark.quant.ModelQuantizer;
 import glmspark.quant.Quants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -118,8 +120,9 @@ class QuantizeCommandTest {
         }
     }
 
-    @Test
-    void q8_0GgufHoldsModelQuantizerBytesAndRunsLikeItsDequantisedWeights() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q8_0", "Q4_K"})
+    void quantisedGgufHoldsModelQuantizerBytesAndRunsLikeItsDequantisedWeights(DType type) throws Exception {
         ObjectNode c = RandomCheckpoint.tinyConfig();
         c.put("hidden_size", 256).put("intermediate_size", 256).put("head_dim", 64).put("vocab_size", 1920);
         c.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0).put("original_max_position_embeddings", 64);
@@ -127,13 +130,13 @@ class QuantizeCommandTest {
         RandomCheckpoint.write(model, c, DType.BF16, 11);
         for (String f : List.of("tokenizer.json", "tokenizer_config.json"))
             Files.copy(Fixtures.path("glm4-tiny").resolve(f), model.resolve(f));
-        Path gguf = quantize(model, dir.resolve("random-q8_0.gguf"), "q8_0");
+        Path gguf = quantize(model, dir.resolve("random.gguf"), type.name().toLowerCase(java.util.Locale.ROOT));
         try (Arena arena = Arena.ofShared(); ModelFolder st = ModelFolder.open(model); ModelFolder gg = ModelFolder.open(gguf);
              Parallel par = new Parallel(2)) {
             // yarn: written as glm4.rope.scaling.* and read back
             assertEquals(4.0, gg.config().yarn().factor());
             assertEquals(64, gg.config().yarn().originalMaxPositionEmbeddings());
-            Map<String, TensorData> mine = ModelQuantizer.quantize(st.tensors(), DType.Q8_0, arena);
+            Map<String, TensorData> mine = ModelQuantizer.quantize(st.tensors(), type, arena);
             assertEquals(mine.keySet(), gg.tensors().keySet());
             Map<String, TensorData> deq = new LinkedHashMap<>();
             for (TensorData t : gg.tensors().values()) {
@@ -148,12 +151,12 @@ class QuantizeCommandTest {
                     deq.put(t.name(), t);
                     continue;
                 }
-                assertEquals(DType.Q8_0, t.dtype(), t.name());
+                assertEquals(type, t.dtype(), t.name());
                 assertEquals(-1, MemorySegment.mismatch(m.data(), 0, m.data().byteSize(), t.data(), 0, t.data().byteSize()),
                         t.name() + ": bytes differ from ModelQuantizer's");
                 int n = (int) t.elements();
                 float[] w = new float[n];
-                Quants.dequantize(DType.Q8_0, t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
+                Quants.dequantize(type, t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
                 MemorySegment s = arena.allocate(4L * n);
                 MemorySegment.copy(w, 0, s, F32, 0, n);
                 deq.put(t.name(), new TensorData(t.name(), DType.F32, t.shape(), s, t.file()));
@@ -161,7 +164,7 @@ class QuantizeCommandTest {
             int[] ids = {1, 17, 300, 42, 5, 511, 2, 99};
             float[] q = logits(gg, gg.tensors(), ids, par), f = logits(gg, deq, ids, par);
             double err = relativeError(q, f);
-            assertTrue(err <= 1e-4, "q8_0 vs dequantised float: relative error " + err);
+            assertTrue(err <= 1e-4, type + " vs dequantised float: relative error " + err);
             assertNotEquals(0.0, relativeError(q, logits(st, st.tensors(), ids, par)), "quantisation changed nothing");
         }
     }
