@@ -16,6 +16,9 @@ import java.util.concurrent.Callable;
         description = "Writes a GGUF v3 file (architecture glm4, llama.cpp tensor names, embedded tokenizer and chat template).")
 public final class QuantizeCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--model", required = true, description = "Hugging Face model folder (safetensors)")
     Path model;
 
@@ -32,9 +35,10 @@ public final class QuantizeCommand implements Callable<Integer> {
             case "q4_k" -> DType.Q4_K;
             case "bf16" -> DType.BF16;
             case "f32" -> DType.F32;
-            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--type '" + type + "' is not one of q8_0, q4_k, bf16, f32");
         };
+        if (out.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
         long start = System.nanoTime();
         GgufExport.Result r = GgufExport.export(model, out, t);
         double secs = (System.nanoTime() - start) / 1e9;

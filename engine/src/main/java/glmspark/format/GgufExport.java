@@ -57,7 +57,7 @@ public final class GgufExport {
 
     public static Result export(Path modelDir, Path out, DType type) throws IOException {
         fileType(type);
-        try (ModelFolder folder = ModelFolder.open(modelDir); Arena arena = Arena.ofShared()) {
+        try (ModelFolder folder = ModelFolder.open(modelDir)) {
             if (folder.ggufVocab() != null) throw new ModelFormatException(modelDir, "is already a GGUF file; give a Hugging Face folder");
             ModelConfig c = folder.config();
             GgufWriter w = new GgufWriter();
@@ -86,21 +86,29 @@ public final class GgufExport {
             }
             putTokenizer(w, modelDir, c);
 
-            Map<String, TensorData> converted = ModelQuantizer.quantize(folder.tensors(), type, arena);
+            // Each tensor is converted while the writer streams it (one tensor in memory at a time).
             Map<String, DType> types = new LinkedHashMap<>();
-            for (TensorData t : converted.values()) {
+            for (TensorData t : folder.tensors().values()) {
                 String name = GgufModel.ggufName(t.name());
                 if (name == null) throw new ModelFormatException(t.file(), "tensor '" + t.name() + "' has no llama.cpp glm4 name");
                 DType want = tensorType(t.shape(), type);
-                TensorData d = t.dtype() == want ? t : toFloat32(t, arena);
-                long[] ne = new long[d.shape().length];
-                for (int i = 0; i < ne.length; i++) ne[i] = d.shape()[ne.length - 1 - i];
-                w.addTensor(name, ne, want, d.data());
+                long[] ne = new long[t.shape().length];
+                for (int i = 0; i < ne.length; i++) ne[i] = t.shape()[ne.length - 1 - i];
+                w.addTensor(name, ne, want, a -> convert(t, want, a));
                 types.put(name, want);
             }
             w.write(out);
             return new Result(types, Files.size(out));
         }
+    }
+
+    /** {@code t} as {@code want}: quantised by ModelQuantizer (ggml's bytes), or a float32 copy; unchanged when it is already. */
+    static MemorySegment convert(TensorData t, DType want, Arena arena) {
+        if (t.dtype() == want) return t.data();
+        if (want == DType.F32) return toFloat32(t, arena).data();
+        TensorData q = ModelQuantizer.quantize(Map.of(t.name(), t), want, arena).get(t.name());
+        if (q.dtype() != want) throw new IllegalStateException("tensor '" + t.name() + "' was not converted to " + want);
+        return q.data();
     }
 
     /** A float32 copy of a float tensor (F32, F16 or BF16). */

@@ -210,4 +210,29 @@ class QuantizeCommandTest {
             for (Gguf.TensorInfo i : g.tensors()) assertEquals(DType.F32, i.type(), i.name());
         }
     }
+
+    @Test
+    void badInputFailsWithAMessageAndLeavesNoFile() throws Exception {
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new Glm());
+        cmd.setErr(new PrintWriter(err));
+        Path out = dir.resolve("x.gguf");
+        assertEquals(2, cmd.execute("quantize", "--model", Fixtures.path("glm4-tiny").toString(), "--out", out.toString(), "--type", "q5"));
+        assertTrue(err.toString().contains("--type 'q5' is not one of q8_0, q4_k, bf16, f32"), err.toString());
+        // a folder with a tensor llama.cpp's glm4 has no name for
+        Path model = dir.resolve("odd");
+        RandomCheckpoint.write(model, RandomCheckpoint.tinyConfig().put("vocab_size", 1920), DType.F32, 1);
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json"))
+            Files.copy(Fixtures.path("glm4-tiny").resolve(f), model.resolve(f));
+        // replace the weights by one tensor transformers 4.x checkpoints sometimes carry
+        byte[] header = "{\"model.layers.0.self_attn.rotary_emb.inv_freq\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + header.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(header.length).put(header);
+        Files.write(model.resolve("model.safetensors"), b.array());
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(glmspark.format.ModelFormatException.class,
+                () -> glmspark.format.GgufExport.export(model, out, DType.Q8_0));
+        assertTrue(e.getMessage().contains("rotary_emb.inv_freq") && e.getMessage().contains("no llama.cpp glm4 name"), e.getMessage());
+        assertTrue(!Files.exists(out) && !Files.exists(dir.resolve("x.gguf.tmp")));
+    }
 }
