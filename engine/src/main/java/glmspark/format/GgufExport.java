@@ -138,7 +138,8 @@ public final class GgufExport {
      * tokenizer.json's byte-level BPE as tokenizer.ggml.*: tokens by id up to vocab_size (gaps become "[PADi]",
      * UNUSED), added special tokens CONTROL, other added tokens USER_DEFINED; special ids as llama.cpp's Glm4Model
      * sets them (eos {@code <|endoftext|>}, eot {@code <|user|>}, unk {@code <|endoftext|>}, bos {@code [gMASK]}),
-     * padding from config.json.
+     * padding from config.json, and eom {@code <|observation|>} when config.json's eos_token_id lists it (so the
+     * GGUF stops where the folder does; llama.cpp's converter leaves that stop out).
      */
     private static void putTokenizer(GgufWriter w, Path dir, ModelConfig c) throws IOException {
         Path tj = dir.resolve("tokenizer.json");
@@ -189,6 +190,9 @@ public final class GgufExport {
         }
         int eot = specialId(added, "<|user|>", c.eosTokenIds().length > 1 ? c.eosTokenIds()[1] : -1);
         if (eot >= 0) w.putU32("tokenizer.ggml.eot_token_id", eot);
+        // generation_config/config stop at <|observation|> too (tool calls); llama.cpp's slot for it is eom
+        int eom = added.getOrDefault("<|observation|>", -1);
+        for (int id : c.eosTokenIds()) if (id == eom && eom != eos && eom != eot) w.putU32("tokenizer.ggml.eom_token_id", eom);
         int bos = specialId(added, "[gMASK]", -1);
         if (bos >= 0) w.putU32("tokenizer.ggml.bos_token_id", bos);
         if (c.padTokenId() >= 0 && c.padTokenId() < n) w.putU32("tokenizer.ggml.padding_token_id", c.padTokenId());
