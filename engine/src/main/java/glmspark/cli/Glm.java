@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "GLM-4-0414 / GLM-Z1-0414 inference engine",
         subcommands = {
                 LogitsCommand.class,
+                QuantizeCommand.class,
                 GenerateCommand.class,
                 ChatTemplateCommand.class,
                 BenchCommand.class,

@@ -2,6 +2,7 @@ package glmspark.format;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -21,7 +22,13 @@ public final class GgufWriter {
     private record Kv(String key, int type, Object value, int elemType) {
     }
 
-    private record Tensor(String name, long[] ne, DType type, MemorySegment data) {
+    /** Tensor bytes, made when the writer reaches the tensor (allocated in the arena given, closed after writing). */
+    @FunctionalInterface
+    public interface TensorBytes {
+        MemorySegment make(Arena arena);
+    }
+
+    private record Tensor(String name, long[] ne, DType type, long byteSize, TensorBytes data) {
     }
 
     private final List<Kv> kvs = new ArrayList<>();
@@ -64,67 +71,92 @@ public final class GgufWriter {
 
     /** A tensor with ggml dims (ne[0] = row length) and its bytes in {@code type}'s layout. */
     public GgufWriter addTensor(String name, long[] ne, DType type, MemorySegment data) {
+        checkSize(name, ne, type, data.byteSize());
+        return addTensor(name, ne, type, arena -> data);
+    }
+
+    /**
+     * A tensor whose bytes are made only while {@link #write} streams it, so a whole model never has to be in memory
+     * at once: each tensor's arena is closed once its bytes are written.
+     */
+    public GgufWriter addTensor(String name, long[] ne, DType type, TensorBytes data) {
+        long rowBytes = type.rowBytes(ne[0]);
+        if (rowBytes < 0) throw new IllegalArgumentException("tensor '" + name + "': row length " + ne[0] + " is not a whole number of " + type + " blocks");
+        long rows = 1;
+        for (int i = 1; i < ne.length; i++) rows *= ne[i];
+        tensors.add(new Tensor(name, ne.clone(), type, rowBytes * rows, data));
+        return this;
+    }
+
+    private static void checkSize(String name, long[] ne, DType type, long bytes) {
         long rows = 1;
         for (int i = 1; i < ne.length; i++) rows *= ne[i];
         long expected = type.rowBytes(ne[0]) * rows;
-        if (type.rowBytes(ne[0]) < 0 || data.byteSize() != expected)
-            throw new IllegalArgumentException("tensor '" + name + "': " + data.byteSize() + " bytes for " + type + " dims "
+        if (type.rowBytes(ne[0]) < 0 || bytes != expected)
+            throw new IllegalArgumentException("tensor '" + name + "': " + bytes + " bytes for " + type + " dims "
                     + java.util.Arrays.toString(ne) + " (expected " + expected + ")");
-        tensors.add(new Tensor(name, ne.clone(), type, data));
-        return this;
     }
 
     public void write(Path out) throws IOException {
         int align = Gguf.DEFAULT_ALIGNMENT;
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-            Out o = new Out(os);
-            o.i32(Gguf.MAGIC);
-            o.i32(3);
-            o.i64(tensors.size());
-            o.i64(kvs.size());
-            for (Kv kv : kvs) {
-                o.str(kv.key);
-                o.i32(kv.type);
-                switch (kv.type) {
-                    case Gguf.STRING -> o.str((String) kv.value);
-                    case Gguf.UINT32, Gguf.INT32 -> o.i32((int) (long) (Long) kv.value);
-                    case Gguf.FLOAT32 -> o.i32(Float.floatToRawIntBits((Float) kv.value));
-                    case Gguf.BOOL -> o.u8((Boolean) kv.value ? 1 : 0);
-                    case Gguf.ARRAY -> {
-                        o.i32(kv.elemType);
-                        if (kv.elemType == Gguf.STRING) {
-                            @SuppressWarnings("unchecked") List<String> l = (List<String>) kv.value;
-                            o.i64(l.size());
-                            for (String s : l) o.str(s);
-                        } else {
-                            int[] a = (int[]) kv.value;
-                            o.i64(a.length);
-                            for (int x : a) o.i32(x);
+        try {
+            try (OutputStream os = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+                Out o = new Out(os);
+                o.i32(Gguf.MAGIC);
+                o.i32(3);
+                o.i64(tensors.size());
+                o.i64(kvs.size());
+                for (Kv kv : kvs) {
+                    o.str(kv.key);
+                    o.i32(kv.type);
+                    switch (kv.type) {
+                        case Gguf.STRING -> o.str((String) kv.value);
+                        case Gguf.UINT32, Gguf.INT32 -> o.i32((int) (long) (Long) kv.value);
+                        case Gguf.FLOAT32 -> o.i32(Float.floatToRawIntBits((Float) kv.value));
+                        case Gguf.BOOL -> o.u8((Boolean) kv.value ? 1 : 0);
+                        case Gguf.ARRAY -> {
+                            o.i32(kv.elemType);
+                            if (kv.elemType == Gguf.STRING) {
+                                @SuppressWarnings("unchecked") List<String> l = (List<String>) kv.value;
+                                o.i64(l.size());
+                                for (String s : l) o.str(s);
+                            } else {
+                                int[] a = (int[]) kv.value;
+                                o.i64(a.length);
+                                for (int x : a) o.i32(x);
+                            }
                         }
+                        default -> throw new IllegalStateException("type " + kv.type);
                     }
-                    default -> throw new IllegalStateException("type " + kv.type);
                 }
-            }
-            long offset = 0;
-            for (Tensor t : tensors) {
-                o.str(t.name);
-                o.i32(t.ne.length);
-                for (long d : t.ne) o.i64(d);
-                o.i32(t.type.ggmlId);
-                o.i64(offset);
-                offset = pad(offset + t.data.byteSize(), align);
-            }
-            o.zeros(pad(o.count, align) - o.count);
-            for (Tensor t : tensors) {
-                byte[] buf = new byte[1 << 16];
-                for (long p = 0; p < t.data.byteSize(); p += buf.length) {
-                    int n = (int) Math.min(buf.length, t.data.byteSize() - p);
-                    MemorySegment.copy(t.data, ValueLayout.JAVA_BYTE, p, buf, 0, n);
-                    o.bytes(buf, n);
+                long offset = 0;
+                for (Tensor t : tensors) {
+                    o.str(t.name);
+                    o.i32(t.ne.length);
+                    for (long d : t.ne) o.i64(d);
+                    o.i32(t.type.ggmlId);
+                    o.i64(offset);
+                    offset = pad(offset + t.byteSize, align);
                 }
                 o.zeros(pad(o.count, align) - o.count);
+                byte[] buf = new byte[1 << 16];
+                for (Tensor t : tensors) {
+                    try (Arena arena = Arena.ofShared()) {
+                        MemorySegment data = t.data.make(arena);
+                        checkSize(t.name, t.ne, t.type, data.byteSize());
+                        for (long p = 0; p < data.byteSize(); p += buf.length) {
+                            int n = (int) Math.min(buf.length, data.byteSize() - p);
+                            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, p, buf, 0, n);
+                            o.bytes(buf, n);
+                        }
+                    }
+                    o.zeros(pad(o.count, align) - o.count);
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp); // no half-written file left behind
+            throw e;
         }
         Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
