@@ -1,7 +1,6 @@
 package glmspark.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import glmspark.sampling.SamplingParams;
 
 import java.io.IOException;
@@ -23,7 +22,7 @@ public record GenerationConfig(int[] eosTokenIds, Boolean doSample, Double tempe
         if (!Files.isRegularFile(file)) return empty();
         JsonNode c;
         try {
-            c = new ObjectMapper().readTree(file.toFile());
+            c = StrictJson.MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new ModelFormatException(file, "not valid JSON: " + e.getMessage());
         }

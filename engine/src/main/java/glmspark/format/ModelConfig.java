@@ -1,7 +1,6 @@
 package glmspark.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,7 +68,7 @@ public record ModelConfig(
         if (!Files.isRegularFile(configJson)) throw new ModelFormatException(configJson, "no such file");
         JsonNode c;
         try {
-            c = new ObjectMapper().readTree(configJson.toFile());
+            c = StrictJson.MAPPER.readTree(configJson.toFile());
         } catch (IOException e) {
             throw new ModelFormatException(configJson, "not valid JSON: " + e.getMessage());
         }

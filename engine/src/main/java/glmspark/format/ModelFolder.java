@@ -1,7 +1,6 @@
 package glmspark.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -82,7 +81,7 @@ public final class ModelFolder implements AutoCloseable {
         if (Files.isRegularFile(index)) {
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(index.toFile());
+                root = StrictJson.MAPPER.readTree(index.toFile());
             } catch (IOException e) {
                 throw new ModelFormatException(index, "not valid JSON: " + e.getMessage());
             }

@@ -1,6 +1,5 @@
 package glmspark.format;
 
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -30,7 +29,7 @@ public final class Safetensors {
     public static final long MAX_HEADER_BYTES = 100L << 20;
 
     // Duplicate tensor names are refused (Jackson would keep the last silently): which one is meant is unknown.
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON = StrictJson.MAPPER;
 
     private Safetensors() {
     }

@@ -2,7 +2,6 @@ package glmspark.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -119,7 +118,7 @@ public final class Tokenizer {
         JsonNode root;
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(tokenizerJson), 1 << 16);
              InputStream in = src.endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw) {
-            root = new ObjectMapper().readTree(in);
+            root = glmspark.format.StrictJson.MAPPER.readTree(in);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(src, null, "tokenizer file not found");
         } catch (JacksonException e) {

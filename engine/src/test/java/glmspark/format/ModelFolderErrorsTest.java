@@ -137,6 +137,21 @@ class ModelFolderErrorsTest {
         assertMentions(openFails(dir), "model-00002-of-00002.safetensors", "no such file");
     }
 
+    /** Found by ModelFolderFuzzTest: a stray brace ended the weight map early and the rest was ignored. */
+    @Test
+    void indexWithContentAfterItsJsonIsReported() throws IOException {
+        Path dir = tmp.resolve("trailing");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(Fixtures.path("glm4-tiny-bf16"))) {
+            for (Path f : files.toList()) Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        Path index = dir.resolve("model.safetensors.index.json");
+        String text = Files.readString(index);
+        int cut = text.lastIndexOf(',', text.indexOf("\"model.layers.1."));
+        Files.writeString(index, text.substring(0, cut) + "}}" + text.substring(cut));
+        assertMentions(openFails(dir), "model.safetensors.index.json", "not valid JSON");
+    }
+
     @Test
     void folderWithoutWeightsIsReported() throws IOException {
         Path dir = copyOfTiny();
