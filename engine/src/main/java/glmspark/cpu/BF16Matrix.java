@@ -1,6 +1,6 @@
 package glmspark.cpu;
 
-import glmspark.tensor.WeightMatrix;
+import glmspark.tensor.MappedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -26,7 +26,7 @@ import java.nio.ByteOrder;
  * tail, in both paths and every tile shape, so results do not depend on batch size or thread split
  * (MatmulInvarianceTest checks this bit for bit).
  */
-public final class BF16Matrix implements WeightMatrix {
+public final class BF16Matrix extends MappedMatrix {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
@@ -36,31 +36,8 @@ public final class BF16Matrix implements WeightMatrix {
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
-    private final MemorySegment data;
-    private final int rows;
-    private final int cols;
-
     public BF16Matrix(MemorySegment data, int rows, int cols) {
-        if (data.byteSize() != (long) rows * cols * BYTES)
-            throw new IllegalArgumentException("expected " + (long) rows * cols * BYTES + " bytes for [" + rows + ", " + cols + "], got " + data.byteSize());
-        this.data = data;
-        this.rows = rows;
-        this.cols = cols;
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
-    public long bytes() {
-        return data.byteSize();
+        super(data, rows, cols, (long) cols * BYTES, "BF16");
     }
 
     private static FloatVector load(MemorySegment seg, long byteOffset) {

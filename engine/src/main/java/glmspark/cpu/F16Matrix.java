@@ -1,6 +1,6 @@
 package glmspark.cpu;
 
-import glmspark.tensor.WeightMatrix;
+import glmspark.tensor.MappedMatrix;
 import jdk.incubator.vector.FloatVector;
 
 import jdk.incubator.vector.VectorSpecies;
@@ -17,38 +17,15 @@ import java.nio.ByteOrder;
  * one vector accumulator over k (then one lane reduction and a scalar tail), the same in every tile shape,
  * so results do not depend on batch size or thread split.
  */
-public final class F16Matrix implements WeightMatrix {
+public final class F16Matrix extends MappedMatrix {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
     private static final ValueLayout.OfShort ELEM = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BYTES = 2;
 
-    private final MemorySegment data;
-    private final int rows;
-    private final int cols;
-
     public F16Matrix(MemorySegment data, int rows, int cols) {
-        if (data.byteSize() != (long) rows * cols * BYTES)
-            throw new IllegalArgumentException("expected " + (long) rows * cols * BYTES + " bytes for [" + rows + ", " + cols + "], got " + data.byteSize());
-        this.data = data;
-        this.rows = rows;
-        this.cols = cols;
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
-    public long bytes() {
-        return data.byteSize();
+        super(data, rows, cols, (long) cols * BYTES, "F16");
     }
 
     private static FloatVector load(MemorySegment seg, long byteOffset) {

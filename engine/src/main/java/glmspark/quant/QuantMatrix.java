@@ -1,7 +1,7 @@
 package glmspark.quant;
 
 import glmspark.format.DType;
-import glmspark.tensor.WeightMatrix;
+import glmspark.tensor.MappedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -18,47 +18,25 @@ import java.lang.foreign.ValueLayout;
  * element is computed the same way whatever the batch: exactly what {@code F32Matrix} computes on the dequantised
  * weights.
  */
-public final class QuantMatrix implements WeightMatrix {
+public final class QuantMatrix extends MappedMatrix {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int GROUP = 4;
 
     private final DType type;
-    private final MemorySegment data;
-    private final int rows;
-    private final int cols;
     private final int rowBytes;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
         long rb = type.rowBytes(cols);
         if (!type.quantized()) throw new IllegalArgumentException(type + " is not a block type");
         if (rb < 0) throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
-        if (data.byteSize() != rb * rows)
-            throw new IllegalArgumentException("expected " + rb * rows + " bytes for " + type + " [" + rows + ", " + cols + "], got " + data.byteSize());
+        super(data, rows, cols, rb, type.toString());
         this.type = type;
-        this.data = data;
-        this.rows = rows;
-        this.cols = cols;
         this.rowBytes = (int) rb;
     }
 
     public DType type() {
         return type;
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
-    public long bytes() {
-        return data.byteSize();
     }
 
     @Override
