@@ -51,6 +51,7 @@ public final class Scheduler implements AutoCloseable {
 
     private final Batch batch = new Batch();
     private float[] logits = new float[0];
+    private int[] greedyIds = new int[0];
     private final float[] rowLogits;
     private volatile long generatedTokens;
     private volatile int preemptions;
@@ -159,12 +160,27 @@ public final class Scheduler implements AutoCloseable {
         }
         if (batch.size() == 0) return;
         int rows = batch.logitRows();
-        if (logits.length < rows * vocab) logits = new float[rows * vocab];
-        model.forward(batch, cache, logits, null);
-        // logits rows are in batch order: decoding samples first, then finished prompts
+        boolean greedy = true;
+        for (Sample s : decoding) greedy &= plainArgmax(s.job.request);
+        for (Job job : finishingPrefill) greedy &= plainArgmax(job.request);
+        if (greedy) {
+            // only the chosen ids leave the model (on a device backend, the logits stay there)
+            if (greedyIds.length < rows) greedyIds = new int[rows];
+            model.forwardGreedy(batch, cache, greedyIds);
+        } else {
+            if (logits.length < rows * vocab) logits = new float[rows * vocab];
+            model.forward(batch, cache, logits, null);
+        }
+        // logit rows are in batch order: decoding samples first, then finished prompts
         int r = 0;
-        for (Sample s : decoding) accept(s, r++);
-        for (Job job : finishingPrefill) startSamples(job, r++);
+        for (Sample s : decoding) {
+            accept(s, greedy ? greedyIds[r] : sample(s, r));
+            r++;
+        }
+        for (Job job : finishingPrefill) {
+            startSamples(job, greedy ? greedyIds[r] : -1, r);
+            r++;
+        }
         admitted.removeIf(j -> j.remaining == 0);
     }
 
@@ -222,7 +238,13 @@ public final class Scheduler implements AutoCloseable {
         return n;
     }
 
-    private void startSamples(Job job, int row) {
+    /** Greedy without a repetition penalty: the next token is the logits' argmax, nothing else is needed. */
+    private static boolean plainArgmax(GenerationRequest r) {
+        return r.sampling().isGreedy() && r.sampling().repetitionPenalty() == 1.0;
+    }
+
+    /** {@code greedyId} is the row's argmax when the step ran greedy, else -1 and each sample draws from the row. */
+    private void startSamples(Job job, int greedyId, int row) {
         GenerationRequest r = job.request;
         job.samples = new Sample[r.n()];
         for (int i = 0; i < r.n(); i++) {
@@ -230,14 +252,19 @@ public final class Scheduler implements AutoCloseable {
             job.samples[i] = new Sample(job, i, seq, r.promptIds());
         }
         job.promptSeq = null;
-        for (Sample s : job.samples) if (!s.done) accept(s, row);
+        for (Sample s : job.samples) if (!s.done) accept(s, greedyId >= 0 ? greedyId : sample(s, row));
     }
 
-    /** Samples the next token of {@code s} from logits row {@code row} and applies the stop rules. */
-    private void accept(Sample s, int row) {
+    /** Samples the next token of {@code s} from logits row {@code row}. */
+    private int sample(Sample s, int row) {
         GenerationRequest r = s.job.request;
         System.arraycopy(logits, row * vocab, rowLogits, 0, vocab);
-        int tok = sampler.sample(rowLogits, s.history, s.historyLength, r.sampling(), r.seed(), s.index, s.outputCount);
+        return sampler.sample(rowLogits, s.history, s.historyLength, r.sampling(), r.seed(), s.index, s.outputCount);
+    }
+
+    /** Appends {@code tok} to {@code s} and applies the stop rules. */
+    private void accept(Sample s, int tok) {
+        GenerationRequest r = s.job.request;
         if (isEos(tok)) {
             finish(s, FinishReason.STOP);
             return;

@@ -7,8 +7,18 @@ import java.util.Arrays;
  * blocks are allocated on demand up to a memory budget and returned to a free list when sequences end.
  * {@link #fork} lets the n samples of one prompt share the prompt's blocks: a shared block is copied before
  * it is written (copy on write), so samples diverge without recomputing the prefill.
+ *
+ * <p>The blocks live on the Java heap, or, for a device backend, in a {@link BlockStore} of its own: then this
+ * class keeps only the bookkeeping (which blocks a sequence owns) and the backend reads block ids from it.
  */
-public final class KvCache {
+public final class KvCache implements AutoCloseable {
+
+    /** Device storage of the blocks: the cache asks it to copy a shared block before a sequence writes it. */
+    public interface BlockStore {
+        void copy(int fromBlock, int toBlock);
+
+        void close();
+    }
 
     private final int layers;
     private final int kvDim;
@@ -17,17 +27,31 @@ public final class KvCache {
     /** [layer][block] -> blockSize * kvDim floats, allocated on first use. */
     private final float[][][] keys;
     private final float[][][] values;
+    private final BlockStore store;
     private final int[] refCount;
     private final int[] freeList;
     private int freeCount;
     private int allocatedBlocks;
 
+    /** Blocks of float32 keys and values on the heap, as many as {@code budgetBytes} holds. */
     public KvCache(int layers, int kvDim, int blockSize, long budgetBytes) {
+        this(layers, kvDim, blockSize,
+                (int) Math.max(1, Math.min(Integer.MAX_VALUE - 8, budgetBytes / bytesPerBlock(layers, kvDim, blockSize))), null);
+    }
+
+    /** {@code maxBlocks} blocks kept by {@code store} (null: on the heap). */
+    public KvCache(int layers, int kvDim, int blockSize, int maxBlocks, BlockStore store) {
         this.layers = layers;
         this.kvDim = kvDim;
         this.blockSize = blockSize;
-        long perBlock = bytesPerBlock(layers, kvDim, blockSize);
-        this.maxBlocks = (int) Math.max(1, Math.min(Integer.MAX_VALUE - 8, budgetBytes / perBlock));
+        this.maxBlocks = maxBlocks;
+        this.store = store;
+        this.refCount = new int[maxBlocks];
+        this.freeList = new int[maxBlocks];
+        if (store != null) {
+            keys = values = null;
+            return;
+        }
         this.keys = new float[layers][][];
         this.values = new float[layers][][];
         int initial = Math.min(maxBlocks, 64);
@@ -35,8 +59,6 @@ public final class KvCache {
             keys[l] = new float[initial][];
             values[l] = new float[initial][];
         }
-        this.refCount = new int[maxBlocks];
-        this.freeList = new int[maxBlocks];
     }
 
     public static long bytesPerBlock(int layers, int kvDim, int blockSize) {
@@ -85,6 +107,15 @@ public final class KvCache {
         int block(int pos) {
             return blocks[pos / blockSize];
         }
+
+        /** The id of this sequence's {@code i}-th block (positions i*blockSize ...). */
+        public int blockAt(int i) {
+            return blocks[i];
+        }
+
+        public int blockCount() {
+            return blockCount;
+        }
     }
 
     public Sequence newSequence() {
@@ -107,7 +138,8 @@ public final class KvCache {
         if (copyBlock >= 0) {
             int old = s.blocks[copyBlock];
             int nb = allocate();
-            for (int l = 0; l < layers; l++) {
+            if (store != null) store.copy(old, nb);
+            else for (int l = 0; l < layers; l++) {
                 System.arraycopy(keys[l][old], 0, keys[l][nb], 0, blockSize * kvDim);
                 System.arraycopy(values[l][old], 0, values[l][nb], 0, blockSize * kvDim);
             }
@@ -145,7 +177,7 @@ public final class KvCache {
         if (freeCount > 0) b = freeList[--freeCount];
         else {
             b = allocatedBlocks++;
-            for (int l = 0; l < layers; l++) {
+            if (store == null) for (int l = 0; l < layers; l++) {
                 if (b >= keys[l].length) {
                     int cap = Math.min(maxBlocks, Math.max(b + 1, keys[l].length * 2));
                     keys[l] = Arrays.copyOf(keys[l], cap);
@@ -157,6 +189,11 @@ public final class KvCache {
         }
         refCount[b] = 1;
         return b;
+    }
+
+    @Override
+    public void close() {
+        if (store != null) store.close();
     }
 
     /** The key block array holding position {@code pos} of {@code s} in {@code layer}; offset is {@link #offset}. */
