@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 GenerateCommand.class,
                 ChatTemplateCommand.class,
                 BenchCommand.class,
+                CudaBenchCommand.class,
                 MakeBenchModelCommand.class,
                 GradeCommand.class,
                 TokenizeCommand.class,

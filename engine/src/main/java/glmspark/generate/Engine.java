@@ -7,7 +7,11 @@ import glmspark.format.ModelConfig;
 import glmspark.format.GgufVocab;
 import glmspark.format.ModelFolder;
 import glmspark.format.ModelFormatException;
+import glmspark.cuda.CudaBackend;
+import glmspark.cuda.CudaDevice;
+import glmspark.model.CpuBackend;
 import glmspark.model.Glm4Model;
+import glmspark.model.Glm4Weights;
 import glmspark.model.KvCache;
 import glmspark.reasoning.ReasoningSplit;
 import glmspark.sampling.SamplingParams;
@@ -42,25 +46,41 @@ public final class Engine implements AutoCloseable {
     private final KvCache cache;
     private final Scheduler scheduler;
     private final int[] eosIds;
+    private final String backendName;
 
     private Engine(ModelFolder folder, Tokenizer tokenizer, ChatTemplate chat, EngineOptions options) throws IOException {
         this.folder = folder;
         this.tokenizer = tokenizer;
         this.prompts = new PromptEncoder(chat, tokenizer);
         this.parallel = new Parallel(options.effectiveThreads());
+        boolean cuda = useCuda(options.backend());
         try {
-            this.model = new Glm4Model(folder.config(), quantizeIfAsked(folder), folder.dir(), parallel);
+            Glm4Weights weights = Glm4Weights.load(folder.config(), quantizeIfAsked(folder), folder.dir());
+            this.model = new Glm4Model(weights, cuda
+                    ? w -> CudaBackend.open(w, options.device())
+                    : w -> new CpuBackend(w, parallel));
         } catch (IOException | RuntimeException e) {
             parallel.close();
             throw e;
         }
-        long budget = options.kvBudgetBytes() > 0 ? options.kvBudgetBytes() : defaultKvBudget();
+        this.backendName = cuda ? "cuda" : "cpu";
+        long budget = options.kvBudgetBytes() > 0 ? options.kvBudgetBytes() : cuda ? 0 : defaultKvBudget();
         this.cache = model.newKvCache(KV_BLOCK, budget);
         Set<Integer> eos = new LinkedHashSet<>();
         for (int id : folder.generationConfig().eosTokenIds()) eos.add(id);
         for (int id : folder.config().eosTokenIds()) eos.add(id);
         this.eosIds = eos.stream().mapToInt(Integer::intValue).toArray();
         this.scheduler = new Scheduler(model, cache, tokenizer, eosIds, options.maxBatchTokens(), options.maxSequences());
+    }
+
+    /** "cuda" insists on a device; "auto" takes one when a driver sees a device, else runs on the CPU. */
+    static boolean useCuda(String backend) {
+        return switch (backend) {
+            case "cpu" -> false;
+            case "cuda" -> true;
+            case "auto" -> CudaDevice.available();
+            default -> throw new IllegalArgumentException("backend must be cpu, cuda or auto, got '" + backend + "'");
+        };
     }
 
     /**
@@ -76,8 +96,6 @@ public final class Engine implements AutoCloseable {
     /** Opens the model (memory-mapped weights), its tokenizer and chat template; fails fast on bad files. */
     public static Engine open(EngineOptions options) throws IOException {
         Path dir = options.model();
-        if (!options.backend().equals("cpu") && !options.backend().equals("auto"))
-            throw new IllegalArgumentException("backend '" + options.backend() + "' is not available in this build (supported: cpu, auto)");
         ModelFolder folder = ModelFolder.open(dir);
         try {
             GgufVocab gv = folder.ggufVocab();
@@ -95,7 +113,7 @@ public final class Engine implements AutoCloseable {
 
     /** Checks a model folder the way {@link #open} does (config, tensor index and shapes, tokenizer, template). */
     public static void check(Path dir) throws IOException {
-        try (Engine e = open(EngineOptions.of(dir).withThreads(1).withKvBudget(1 << 20))) {
+        try (Engine e = open(EngineOptions.of(dir).withBackend("cpu").withThreads(1).withKvBudget(1 << 20))) {
             e.contextLength();
         }
     }
@@ -172,6 +190,11 @@ public final class Engine implements AutoCloseable {
         return folder.weightBytes();
     }
 
+    /** The backend the model runs on: "cpu" or "cuda". */
+    public String backend() {
+        return backendName;
+    }
+
     public int threads() {
         return parallel.threads();
     }
@@ -234,6 +257,8 @@ public final class Engine implements AutoCloseable {
     @Override
     public void close() {
         scheduler.close();
+        cache.close();
+        model.close();
         parallel.close();
         folder.close();
     }

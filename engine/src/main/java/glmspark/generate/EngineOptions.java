@@ -16,8 +16,9 @@ import java.nio.file.Path;
 public record EngineOptions(Path model, int threads, long kvBudgetBytes, int maxBatchTokens, int maxSequences,
                             String backend, int device) {
 
+    /** Defaults; the backend is "auto" unless the system property glmspark.backend names one. */
     public static EngineOptions of(Path model) {
-        return new EngineOptions(model, 0, 0, 512, 64, "auto", -1);
+        return new EngineOptions(model, 0, 0, 512, 64, System.getProperty("glmspark.backend", "auto"), -1);
     }
 
     public EngineOptions withThreads(int t) {

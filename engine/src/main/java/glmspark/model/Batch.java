@@ -46,6 +46,22 @@ public final class Batch {
         Arrays.fill(wantLogits, 0, size, true);
     }
 
+    public int token(int row) {
+        return tokens[row];
+    }
+
+    public int position(int row) {
+        return positions[row];
+    }
+
+    public KvCache.Sequence sequence(int row) {
+        return sequences[row];
+    }
+
+    public boolean wantsLogits(int row) {
+        return wantLogits[row];
+    }
+
     public int logitRows() {
         int n = 0;
         for (int i = 0; i < size; i++) if (wantLogits[i]) n++;

@@ -65,6 +65,15 @@ public final class KvCache implements AutoCloseable {
         return 2L * layers * blockSize * kvDim * Float.BYTES;
     }
 
+    /** The device store of the blocks, null when they live on the heap. */
+    public BlockStore store() {
+        return store;
+    }
+
+    public int layers() {
+        return layers;
+    }
+
     public int blockSize() {
         return blockSize;
     }

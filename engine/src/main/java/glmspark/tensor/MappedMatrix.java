@@ -31,6 +31,11 @@ public abstract class MappedMatrix implements WeightMatrix {
         return cols;
     }
 
+    /** The stored bytes (row-major, the element type's layout), for copying the matrix elsewhere as is. */
+    public final MemorySegment data() {
+        return data;
+    }
+
     @Override
     public final long bytes() {
         return data.byteSize();

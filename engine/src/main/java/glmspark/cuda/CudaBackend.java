@@ -1,0 +1,438 @@
+package glmspark.cuda;
+
+import glmspark.cpu.BF16Matrix;
+import glmspark.format.ModelConfig;
+import glmspark.model.Backend;
+import glmspark.model.Batch;
+import glmspark.model.Glm4Model;
+import glmspark.model.Glm4Weights;
+import glmspark.model.KvCache;
+import glmspark.model.Rope;
+import glmspark.tensor.WeightMatrix;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The stages of a GLM-4 step on one CUDA device. Weights are uploaded once as bf16 (q, k and v fused into one
+ * matrix, so one product per stage); matrix products run in cuBLAS with float32 accumulation; the other stages
+ * are our kernels (glm4.cu, compiled by NVRTC for the device found). The residual stream stays float32; the
+ * KV cache is bf16 in device blocks that the shared {@link KvCache} bookkeeping hands out. Per step only the
+ * rows' tokens, positions and block tables go to the device, and only logits (or, greedy, token ids) come back.
+ */
+public final class CudaBackend implements Backend {
+
+    private static final String[] KERNELS = {"embed", "rms_norm", "norm_add_norm", "bias_rope_store", "attention_partial",
+            "attention_combine", "silu_mul", "gather_rows", "argmax_rows"};
+    /** Positions per attention chunk (one warp each), and the most memory the chunks' partial results may take. */
+    private static final int ATTENTION_CHUNK = 256;
+    private static final long PARTIAL_BYTES = 256L << 20;
+
+    private final ModelConfig c;
+    private final CudaDevice dev;
+    private final Cublas blas;
+    private final CudaDevice.Kernel kEmbed, kRmsNorm, kNormAddNorm, kBiasRopeStore, kAttPartial, kAttCombine, kSiluMul,
+            kGather, kArgmax;
+    private final int layers, H, I, V, qd, kvd, hd, heads;
+    private final long embed, lmHead, finalNorm, invFreq;
+    private final long[] qkvW, qkvB, oW, guW, downW, inNorm, postAttnNorm, mlpNorm, postMlpNorm;
+    private final float attnScaling;
+
+    public static CudaBackend open(Glm4Weights w, int device) {
+        CudaDevice dev = CudaDevice.open(device);
+        try {
+            return new CudaBackend(w, dev);
+        } catch (RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    private CudaBackend(Glm4Weights w, CudaDevice dev) {
+        this.c = w.config();
+        this.dev = dev;
+        layers = c.numLayers();
+        H = c.hiddenSize();
+        I = c.intermediateSize();
+        V = c.vocabSize();
+        qd = c.qDim();
+        kvd = c.kvDim();
+        hd = c.headDim();
+        heads = c.numHeads();
+        if (hd > 256) throw new CudaException("head_dim " + hd + " is above the 256 the CUDA attention kernel supports");
+        byte[] cubin = Nvrtc.load().compile("glm4.cu", source(), dev.arch());
+        CudaDevice.Kernel[] k = dev.load(cubin, KERNELS);
+        kEmbed = k[0];
+        kRmsNorm = k[1];
+        kNormAddNorm = k[2];
+        kBiasRopeStore = k[3];
+        kAttPartial = k[4];
+        kAttCombine = k[5];
+        kSiluMul = k[6];
+        kGather = k[7];
+        kArgmax = k[8];
+        blas = new Cublas();
+        try (Arena staging = Arena.ofConfined()) {
+            Upload up = new Upload(staging);
+            embed = up.matrix(w.embed());
+            lmHead = w.lmHead() == w.embed() ? embed : up.matrix(w.lmHead());
+            finalNorm = up.floats(w.finalNorm());
+            qkvW = new long[layers];
+            qkvB = new long[layers];
+            oW = new long[layers];
+            guW = new long[layers];
+            downW = new long[layers];
+            inNorm = new long[layers];
+            postAttnNorm = new long[layers];
+            mlpNorm = new long[layers];
+            postMlpNorm = new long[layers];
+            for (int l = 0; l < layers; l++) {
+                Glm4Weights.Layer L = w.layers()[l];
+                qkvW[l] = up.matrix(L.q(), L.k(), L.v());
+                qkvB[l] = L.qBias() == null ? 0 : up.floats(L.qBias(), L.kBias(), L.vBias());
+                oW[l] = up.matrix(L.o());
+                guW[l] = up.matrix(L.gateUp());
+                downW[l] = up.matrix(L.down());
+                inNorm[l] = up.floats(L.inputNorm());
+                postAttnNorm[l] = up.floats(L.postAttnNorm());
+                mlpNorm[l] = up.floats(L.mlpNorm());
+                postMlpNorm[l] = up.floats(L.postMlpNorm());
+            }
+            Rope rope = new Rope(c);
+            invFreq = up.floats(rope.invFreq());
+            attnScaling = rope.attentionScaling();
+        }
+        dev.synchronize();
+    }
+
+    private static String source() {
+        try (InputStream in = CudaBackend.class.getResourceAsStream("/glmspark/cuda/glm4.cu")) {
+            if (in == null) throw new CudaException("glm4.cu is missing from the engine jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CudaException("cannot read glm4.cu from the engine jar", e);
+        }
+    }
+
+    public CudaDevice device() {
+        return dev;
+    }
+
+    /** Copies weights to the device as bf16, converting other stored types row by row through a staging buffer. */
+    private final class Upload {
+        private final MemorySegment stage;
+
+        Upload(Arena a) {
+            stage = a.allocate(32L << 20, 64);
+        }
+
+        /** The rows of {@code parts} one after another in one [sum rows, cols] bf16 matrix. */
+        long matrix(WeightMatrix... parts) {
+            int cols = parts[0].cols();
+            long rows = 0;
+            for (WeightMatrix m : parts) rows += m.rows();
+            long base = dev.alloc(rows * cols * 2L), at = base;
+            float[] row = new float[cols];
+            int perChunk = (int) Math.max(1, stage.byteSize() / (cols * 2L));
+            for (WeightMatrix m : parts) {
+                if (m instanceof BF16Matrix b) {
+                    dev.upload(at, b.data(), b.bytes());
+                    at += b.bytes();
+                    continue;
+                }
+                for (int r0 = 0; r0 < m.rows(); r0 += perChunk) {
+                    int n = Math.min(perChunk, m.rows() - r0);
+                    for (int r = 0; r < n; r++) {
+                        m.row(r0 + r, row, 0);
+                        long off = (long) r * cols * 2;
+                        for (int i = 0; i < cols; i++) stage.set(JAVA_SHORT, off + 2L * i, bf16(row[i]));
+                    }
+                    dev.upload(at, stage, (long) n * cols * 2);
+                    at += (long) n * cols * 2;
+                }
+            }
+            return base;
+        }
+
+        long floats(float[]... parts) {
+            long n = 0;
+            for (float[] p : parts) n += p.length;
+            long at = 0;
+            for (float[] p : parts) {
+                MemorySegment.copy(p, 0, stage, JAVA_FLOAT, at, p.length);
+                at += 4L * p.length;
+            }
+            long d = dev.alloc(4 * n);
+            dev.upload(d, stage, 4 * n);
+            return d;
+        }
+    }
+
+    /** float32 to bfloat16, rounding to nearest even (as torch). */
+    static short bf16(float f) {
+        int u = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((u >>> 16) | 0x40);
+        u += 0x7fff + ((u >>> 16) & 1);
+        return (short) (u >>> 16);
+    }
+
+    // ---- KV cache ----
+
+    /** bf16 keys and values of every layer in one device allocation: [layer][k|v][block][position][kvDim]. */
+    private final class DeviceBlocks implements KvCache.BlockStore {
+        final long base, blockBytes, halfBytes;
+        final int blockSize;
+
+        DeviceBlocks(int maxBlocks, int blockSize) {
+            this.blockSize = blockSize;
+            this.blockBytes = (long) blockSize * kvd * 2;
+            this.halfBytes = blockBytes * maxBlocks;
+            this.base = dev.alloc(2L * layers * halfBytes);
+        }
+
+        long keys(int layer) {
+            return base + 2L * layer * halfBytes;
+        }
+
+        long values(int layer) {
+            return keys(layer) + halfBytes;
+        }
+
+        @Override
+        public void copy(int from, int to) {
+            dev.bind();
+            for (int l = 0; l < layers; l++) {
+                dev.copyAsync(keys(l) + to * blockBytes, keys(l) + from * blockBytes, blockBytes);
+                dev.copyAsync(values(l) + to * blockBytes, values(l) + from * blockBytes, blockBytes);
+            }
+        }
+
+        @Override
+        public void close() {
+            dev.bind();
+            dev.synchronize();
+            dev.free(base);
+        }
+    }
+
+    /** {@code budgetBytes} 0: what the device has free, less a reserve for the step buffers. */
+    @Override
+    public KvCache newKvCache(int blockSize, long budgetBytes) {
+        dev.bind();
+        long perBlock = 2L * layers * blockSize * kvd * 2;
+        long budget = budgetBytes;
+        if (budget <= 0) {
+            long[] m = dev.memoryInfo();
+            long reserve = Math.max(2L << 30, m[1] / 10);
+            budget = m[0] - reserve;
+            if (budget < perBlock * 4)
+                throw new CudaException("only " + m[0] / (1 << 20) + " MiB free on " + dev + " after the weights: too little for a KV cache");
+        }
+        // at most 2^20 blocks (16M positions at 16 a block): the bookkeeping arrays stay small on the heap
+        int maxBlocks = (int) Math.max(1, Math.min(1 << 20, budget / perBlock));
+        return new KvCache(layers, kvd, blockSize, maxBlocks, new DeviceBlocks(maxBlocks, blockSize));
+    }
+
+    // ---- one step ----
+
+    private Batch batch;
+    private DeviceBlocks blocks;
+    private int T, R, splits, chunk;
+    private int capT, capR, capMeta;
+    private long capPart;
+    private long x, xn, qkv, att, o, gu, act, xl, logitsBuf, ids, part, meta;
+    private MemorySegment hostMeta, hostOut;
+    private long mTokens, mPositions, mSlots, mTableOffsets, mLogitRows, mTables;
+    private KvCache.Sequence[] seen = new KvCache.Sequence[64];
+    private int[] seenOffset = new int[64];
+
+    @Override
+    public void embed(Batch b, KvCache cache, Glm4Model.HiddenStates hidden) {
+        if (hidden != null) throw new UnsupportedOperationException("hidden states are reported by the CPU backend only");
+        if (!(cache.store() instanceof DeviceBlocks d)) throw new IllegalArgumentException("the KV cache is not this device's");
+        dev.bind();
+        batch = b;
+        blocks = d;
+        T = b.size();
+        R = b.logitRows();
+        ensureRows(T);
+        writeMeta(b, cache);
+        dev.launch(kEmbed).ptr(embed).ptr(mTokens).ptr(x).i32(H).go(T, 1, 1, 256, 0);
+        dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, 256, 0);
+    }
+
+    /** tokens | positions | slots | table offsets | logit rows | block tables, as one int upload. */
+    private void writeMeta(Batch b, KvCache cache) {
+        int bs = cache.blockSize(), distinct = 0, tableInts = 0, maxLen = 0;
+        for (int t = 0; t < T; t++) {
+            KvCache.Sequence s = b.sequence(t);
+            maxLen = Math.max(maxLen, b.position(t) + 1);
+            int j = 0;
+            while (j < distinct && seen[j] != s) j++;
+            if (j == distinct) {
+                if (distinct == seen.length) {
+                    seen = java.util.Arrays.copyOf(seen, distinct * 2);
+                    seenOffset = java.util.Arrays.copyOf(seenOffset, distinct * 2);
+                }
+                seen[distinct] = s;
+                seenOffset[distinct++] = tableInts;
+                tableInts += s.blockCount();
+            }
+        }
+        int ints = 4 * T + R + tableInts;
+        if (ints > capMeta) {
+            capMeta = Math.max(ints, capMeta * 2);
+            if (meta != 0) {
+                dev.free(meta);
+                dev.freeHost(hostMeta);
+            }
+            meta = dev.alloc(4L * capMeta);
+            hostMeta = dev.allocHost(4L * capMeta);
+        }
+        int at = 0;
+        for (int t = 0; t < T; t++) hostMeta.setAtIndex(JAVA_INT, at++, b.token(t));
+        for (int t = 0; t < T; t++) hostMeta.setAtIndex(JAVA_INT, at++, b.position(t));
+        for (int t = 0; t < T; t++) {
+            int p = b.position(t);
+            hostMeta.setAtIndex(JAVA_INT, at++, b.sequence(t).blockAt(p / bs) * bs + p % bs);
+        }
+        for (int t = 0; t < T; t++) {
+            int j = 0;
+            while (seen[j] != b.sequence(t)) j++;
+            hostMeta.setAtIndex(JAVA_INT, at++, seenOffset[j]);
+        }
+        for (int t = 0; t < T; t++) if (b.wantsLogits(t)) hostMeta.setAtIndex(JAVA_INT, at++, t);
+        for (int j = 0; j < distinct; j++) {
+            for (int i = 0; i < seen[j].blockCount(); i++) hostMeta.setAtIndex(JAVA_INT, at++, seen[j].blockAt(i));
+            seen[j] = null;
+        }
+        mTokens = meta;
+        mPositions = meta + 4L * T;
+        mSlots = meta + 8L * T;
+        mTableOffsets = meta + 12L * T;
+        mLogitRows = meta + 16L * T;
+        mTables = meta + 4L * (4L * T + R);
+        dev.uploadAsync(meta, hostMeta, 4L * ints);
+        // attention chunks: as many as the longest row needs, fewer (longer) when their partials would not fit
+        int want = (maxLen + ATTENTION_CHUNK - 1) / ATTENTION_CHUNK;
+        long perSplit = (long) T * heads * (hd + 2) * 4;
+        splits = (int) Math.max(1, Math.min(want, PARTIAL_BYTES / perSplit));
+        chunk = (maxLen + splits - 1) / splits;
+        if (perSplit * splits > capPart) {
+            if (part != 0) dev.free(part);
+            capPart = Math.max(perSplit * splits, 2 * capPart);
+            part = dev.alloc(capPart);
+        }
+    }
+
+    @Override
+    public void qkv(int layer) {
+        int W = qd + 2 * kvd;
+        blas.matmul(qkvW[layer], xn, qkv, W, T, H);
+        dev.launch(kBiasRopeStore).ptr(qkv).ptr(qkvB[layer]).i32(qkvB[layer] != 0 ? 1 : 0).i32(qd).i32(kvd).i32(hd)
+                .i32(c.rotaryDim() / 2).ptr(invFreq).f32(attnScaling).ptr(mPositions).ptr(mSlots)
+                .ptr(blocks.keys(layer)).ptr(blocks.values(layer)).go(T, 1, 1, 128, 0);
+    }
+
+    @Override
+    public void attention(int layer) {
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        dev.launch(kAttPartial).ptr(qkv).i32(qd + 2 * kvd).ptr(blocks.keys(layer)).ptr(blocks.values(layer))
+                .ptr(mPositions).ptr(mTableOffsets).ptr(mTables).i32(blocks.blockSize).i32(kvd).i32(hd)
+                .i32(heads / c.numKvHeads()).i32(chunk).f32(scale).ptr(part).go(T, heads, splits, 32, 0);
+        dev.launch(kAttCombine).ptr(part).i32(splits).i32(hd).i32(chunk).ptr(mPositions).ptr(att)
+                .go(T, heads, 1, (hd + 31) / 32 * 32, 0);
+    }
+
+    @Override
+    public void attentionOutput(int layer) {
+        blas.matmul(oW[layer], att, o, H, T, qd);
+        dev.launch(kNormAddNorm).ptr(o).ptr(postAttnNorm[layer]).ptr(x).ptr(mlpNorm[layer]).ptr(xn).i32(H).f32(eps())
+                .go(T, 1, 1, 256, 0);
+    }
+
+    @Override
+    public void mlp(int layer) {
+        blas.matmul(guW[layer], xn, gu, 2 * I, T, H);
+        int grid = (int) Math.min(4L * dev.multiprocessors() * 8, ((long) T * I + 255) / 256);
+        dev.launch(kSiluMul).ptr(gu).ptr(act).i32(I).i32(T).go(grid, 1, 1, 256, 0);
+        blas.matmul(downW[layer], act, o, H, T, I);
+        long next = layer + 1 < layers ? inNorm[layer + 1] : finalNorm;
+        dev.launch(kNormAddNorm).ptr(o).ptr(postMlpNorm[layer]).ptr(x).ptr(next).ptr(xn).i32(H).f32(eps())
+                .go(T, 1, 1, 256, 0);
+    }
+
+    /** lm_head over the wanted rows' final-norm outputs into logitsBuf [R, V]. */
+    private void lmHead() {
+        ensureLogitRows(R);
+        dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).go(R, 1, 1, 256, 0);
+        blas.matmul(lmHead, xl, logitsBuf, V, R, H);
+    }
+
+    @Override
+    public void logits(float[] out) {
+        if (R == 0) dev.synchronize(); // the next step rewrites the pinned buffer its upload reads
+        if (R > 0) {
+            lmHead();
+            dev.download(hostOut, logitsBuf, 4L * R * V);
+            MemorySegment.copy(hostOut, JAVA_FLOAT, 0, out, 0, R * V);
+        }
+        batch = null;
+    }
+
+    @Override
+    public void greedy(int[] out) {
+        if (R == 0) dev.synchronize();
+        if (R > 0) {
+            lmHead();
+            dev.launch(kArgmax).ptr(logitsBuf).i32(V).ptr(ids).go(R, 1, 1, 1024, 0);
+            dev.download(hostOut, ids, 4L * R);
+            MemorySegment.copy(hostOut, JAVA_INT, 0, out, 0, R);
+        }
+        batch = null;
+    }
+
+    private float eps() {
+        return (float) c.rmsNormEps();
+    }
+
+    private void ensureRows(int n) {
+        if (n <= capT) return;
+        int cap = Math.max(n, capT * 2);
+        for (long p : new long[]{x, xn, qkv, att, o, gu, act}) if (p != 0) dev.free(p);
+        x = dev.alloc(4L * cap * H);
+        xn = dev.alloc(2L * cap * H);
+        qkv = dev.alloc(4L * cap * (qd + 2 * kvd));
+        att = dev.alloc(2L * cap * qd);
+        o = dev.alloc(4L * cap * H);
+        gu = dev.alloc(4L * cap * 2 * I);
+        act = dev.alloc(2L * cap * I);
+        capT = cap;
+    }
+
+    private void ensureLogitRows(int n) {
+        if (n <= capR) return;
+        int cap = Math.max(n, capR * 2);
+        for (long p : new long[]{xl, logitsBuf, ids}) if (p != 0) dev.free(p);
+        if (hostOut != null) dev.freeHost(hostOut);
+        xl = dev.alloc(2L * cap * H);
+        logitsBuf = dev.alloc(4L * cap * V);
+        ids = dev.alloc(4L * cap);
+        hostOut = dev.allocHost(4L * cap * V);
+        capR = cap;
+    }
+
+    @Override
+    public void close() {
+        blas.close();
+        dev.close();
+    }
+}

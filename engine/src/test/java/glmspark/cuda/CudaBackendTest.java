@@ -1,0 +1,184 @@
+package glmspark.cuda;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import glmspark.Fixtures;
+import glmspark.cpu.Parallel;
+import glmspark.format.ModelFolder;
+import glmspark.format.Safetensors;
+import glmspark.format.TensorData;
+import glmspark.generate.Completion;
+import glmspark.generate.Engine;
+import glmspark.generate.EngineOptions;
+import glmspark.generate.GenerationRequest;
+import glmspark.model.Batch;
+import glmspark.model.Glm4Model;
+import glmspark.model.Glm4Weights;
+import glmspark.model.KvCache;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The CUDA backend against transformers' references (bf16 compute: max |diff| / max |ref| <= 2e-2), and against
+ * the CPU backend through the whole engine. Runs only where a CUDA device is present (the GPU machine).
+ */
+class CudaBackendTest {
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final double TOLERANCE = 2e-2;
+
+    @BeforeAll
+    static void needsDevice() {
+        assumeTrue(CudaDevice.available(), "no CUDA device on this machine");
+    }
+
+    static Glm4Model cudaModel(ModelFolder f) throws Exception {
+        return new Glm4Model(Glm4Weights.load(f.config(), f.tensors(), f.dir()), w -> CudaBackend.open(w, -1));
+    }
+
+    static float[] floats(TensorData t) {
+        float[] out = new float[(int) t.elements()];
+        for (int i = 0; i < out.length; i++) out[i] = t.data().get(F32, 4L * i);
+        return out;
+    }
+
+    static double relativeError(float[] got, float[] ref) {
+        double maxDiff = 0, maxRef = 0;
+        for (int i = 0; i < ref.length; i++) {
+            if (Float.isNaN(got[i])) return Double.NaN;
+            maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i]));
+            maxRef = Math.max(maxRef, Math.abs(ref[i]));
+        }
+        return maxDiff / maxRef;
+    }
+
+    static int[] ints(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
+        return r;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"glm4-tiny", "glm4-tiny-bf16"})
+    void logitsAtEveryPositionMatchTransformers(String name) throws Exception {
+        JsonNode ref = new ObjectMapper().readTree(Fixtures.path(name + ".reference.json").toFile());
+        try (Arena arena = Arena.ofConfined(); ModelFolder folder = ModelFolder.open(Fixtures.path(name));
+             Glm4Model model = cudaModel(folder)) {
+            Map<String, TensorData> expected = Safetensors.read(Fixtures.path(name + ".reference.safetensors"), arena);
+            JsonNode seqs = ref.get("sequences");
+            for (int si = 0; si < seqs.size(); si++) {
+                float[] logits = model.promptLogits(ints(seqs.get(si).get("input_ids")), true);
+                double err = relativeError(logits, floats(expected.get("logits_" + si)));
+                System.out.printf("%s sequence %d: logits max|diff|/max|ref| = %.3g%n", name, si, err);
+                assertTrue(err <= TOLERANCE, name + " sequence " + si + ": relative error " + err);
+            }
+        }
+    }
+
+    /** Cached decoding, one token a step, fed transformers' greedy tokens; our argmax where the margin is clear. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"glm4-tiny", "glm4-tiny-bf16"})
+    void cachedGreedyDecodingMatchesTransformers(String name) throws Exception {
+        JsonNode ref = new ObjectMapper().readTree(Fixtures.path(name + ".reference.json").toFile());
+        try (ModelFolder folder = ModelFolder.open(Fixtures.path(name)); Glm4Model model = cudaModel(folder)) {
+            int checked = 0, skipped = 0;
+            for (JsonNode s : ref.get("sequences")) {
+                int[] ids = ints(s.get("input_ids"));
+                int[] greedy = ints(s.get("greedy"));
+                JsonNode margins = s.get("greedy_margins");
+                try (KvCache cache = model.newKvCache(4, 1 << 24)) {
+                    KvCache.Sequence seq = cache.newSequence();
+                    Batch b = new Batch();
+                    int[] next = ids, arg = new int[1];
+                    for (int step = 0; step < greedy.length; step++) {
+                        assertTrue(cache.reserve(seq, seq.length() + next.length));
+                        b.clear();
+                        b.add(seq, next, 0, next.length, true);
+                        model.forwardGreedy(b, cache, arg);
+                        if (margins.get(step).asDouble() > 0.05) {
+                            assertEquals(greedy[step], arg[0], name + " step " + step);
+                            checked++;
+                        } else skipped++;
+                        next = new int[]{greedy[step]};
+                    }
+                }
+            }
+            System.out.printf("%s: %d greedy steps checked, %d near-ties skipped%n", name, checked, skipped);
+            assertTrue(checked > 20, "too few steps had a clear margin: " + checked);
+        }
+    }
+
+    /** A prompt alone, and the same prompt in a batch beside others, give the same logits (to bf16 rounding). */
+    @Test
+    void rowsOfOtherSequencesDoNotChangeASequencesLogits() throws Exception {
+        try (ModelFolder f = ModelFolder.open(Fixtures.path("glm4-tiny-bf16")); Glm4Model m = cudaModel(f);
+             KvCache cache = m.newKvCache(4, 1 << 24)) {
+            int V = f.config().vocabSize();
+            int[] p1 = {5, 17, 300, 44, 9, 1000, 12}, p2 = {7, 7, 7, 1500, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+            KvCache.Sequence alone = cache.newSequence(), a = cache.newSequence(), bSeq = cache.newSequence();
+            Batch b = new Batch();
+            cache.reserve(alone, p1.length);
+            b.add(alone, p1, 0, p1.length, true);
+            float[] l1 = new float[V];
+            m.forward(b, cache, l1, null);
+            cache.reserve(bSeq, p2.length);
+            cache.reserve(a, p1.length);
+            b.clear();
+            b.add(bSeq, p2, 0, p2.length, true);
+            b.add(a, p1, 0, p1.length, true);
+            float[] l2 = new float[2 * V];
+            m.forward(b, cache, l2, null);
+            float[] second = java.util.Arrays.copyOfRange(l2, V, 2 * V);
+            double err = relativeError(second, l1);
+            System.out.printf("batch vs alone: %.3g%n", err);
+            assertTrue(err <= 1e-2, "relative difference " + err);
+        }
+    }
+
+    /**
+     * Through the engine (scheduler, forked samples, device KV blocks): the demo model's greedy answers on the
+     * CUDA backend equal the CPU backend's for nearly every prompt (bf16 rounding may flip a rare near-tie).
+     */
+    @Test
+    void engineOnCudaGeneratesWhatTheCpuBackendDoes() throws Exception {
+        Path demo = Path.of(System.getProperty("glmspark.demoModel", "../models/glm-z1-demo"));
+        assumeTrue(java.nio.file.Files.isDirectory(demo), "demo model not found at " + demo.toAbsolutePath());
+        List<int[]> prompts = new ArrayList<>();
+        try (Engine cpu = Engine.open(EngineOptions.of(demo).withBackend("cpu").withThreads(2))) {
+            for (int i = 0; i < 24; i++)
+                prompts.add(cpu.encodeChat(List.of(Map.of("role", "user", "content", "What is " + (17 + i) + " + " + (3 * i) + "?")), false).ids());
+            List<int[]> cpuOut = run(cpu, prompts);
+            try (Engine gpu = Engine.open(EngineOptions.of(demo).withBackend("cuda"))) {
+                assertEquals("cuda", gpu.backend());
+                List<int[]> gpuOut = run(gpu, prompts);
+                int same = 0;
+                for (int i = 0; i < prompts.size(); i++) if (java.util.Arrays.equals(cpuOut.get(i), gpuOut.get(i))) same++;
+                System.out.printf("demo model: %d of %d greedy completions identical on cuda and cpu%n", same, prompts.size());
+                assertTrue(same >= prompts.size() * 9 / 10, same + " of " + prompts.size() + " identical");
+            }
+        }
+    }
+
+    private static List<int[]> run(Engine e, List<int[]> prompts) throws Exception {
+        List<CompletableFuture<List<Completion>>> fs = new ArrayList<>();
+        for (int[] p : prompts) fs.add(e.submit(GenerationRequest.greedy("p", p, 96), null));
+        List<int[]> out = new ArrayList<>();
+        for (var f : fs) out.add(f.get().get(0).outputIds());
+        return out;
+    }
+}
