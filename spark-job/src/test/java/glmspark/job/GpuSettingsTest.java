@@ -3,6 +3,7 @@ package glmspark.job;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +45,17 @@ class GpuSettingsTest {
         List<String> none = GpuSettings.warnings(conf("k8s://https://api:6443"), "cuda");
         assertEquals(1, none.size());
         assertTrue(none.getFirst().contains("share its GPU 0"), none.toString());
+    }
+
+    @Test
+    void theShippedGpuConfigurationDrawsNoWarning() throws Exception {
+        JobConfig cfg = ConfigLoader.fromArgs(Path.of("..", "conf", "glm-z1-9b-gpu.yaml").toAbsolutePath().normalize().toString());
+        SparkConf c = conf("yarn");
+        cfg.spark.forEach(c::set);
+        assertEquals(List.of(), GpuSettings.warnings(c, cfg.backend));
+        double perTask = Double.parseDouble(cfg.spark.get(GpuSettings.TASK_AMOUNT));
+        assertEquals(Integer.parseInt(cfg.spark.get("spark.executor.cores")), (int) Math.round(1 / perTask),
+                "one task per executor core shares the GPU");
     }
 
     @Test
