@@ -3,6 +3,8 @@
 #   no arguments:            conf/default.yaml in local mode
 #   ./submit.sh CONF [...]   any configuration, with flags/overrides (--model --dataset --output --n
 #                            --max-new-tokens --seed --format --master --conf key=value)
+#   --files F[,F]            passed to spark-submit, not to the job: files shipped to every executor's working
+#                            folder before it starts, e.g. --files conf/gpu-discovery.sh on YARN (docs/gpu.md)
 # Local mode (no SPARK_HOME, no --master): Spark runs from the Maven jars through
 # org.apache.spark.deploy.SparkSubmit in one JVM with the engine's and Spark's JVM flags.
 # With SPARK_HOME set or --master given: $SPARK_HOME/bin/spark-submit with the shaded application jar
@@ -12,7 +14,15 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 source "$here/bin/find-java.sh"
 
-args=("$@")
+args=()
+files=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --files) [ $# -ge 2 ] || { echo "submit: --files needs a value" >&2; exit 2; }; files=(--files "$2"); shift 2 ;;
+    --files=*) files=(--files "${1#--files=}"); shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
 [ ${#args[@]} -eq 0 ] && args=(conf/default.yaml)
 master=""
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -59,10 +69,11 @@ if [ -n "${SPARK_HOME:-}" ] || [ -n "$master" ]; then
     --conf "spark.driver.extraJavaOptions=$jvm_flags $log4j" \
     --conf "spark.executor.extraJavaOptions=$jvm_flags" \
     --conf spark.speculation=false \
+    ${files[@]+"${files[@]}"} \
     "$shaded" "${args[@]}"
 fi
 
 # Local mode in this JVM: the classes are already on the classpath.
 exec "${submit[@]}" --master "local[*]" --class glmspark.job.GlmSparkJob \
-  --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false \
+  --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false ${files[@]+"${files[@]}"} \
   spark-internal "${args[@]}" 2> >(grep --line-buffered -v 'WARNING: Using incubator modules' >&2)

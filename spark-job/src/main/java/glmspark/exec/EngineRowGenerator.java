@@ -52,12 +52,21 @@ public final class EngineRowGenerator implements RowGenerator, AutoCloseable {
         @Override
         public RowGenerator open(GeneratorSpec spec) throws IOException {
             Path local = ModelCache.localize(spec.model(), ModelCache.hadoopConf(), spec.modelCache());
-            EngineOptions o = EngineOptions.of(local).withBackend(spec.backend()).withThreads(spec.threads());
+            return new EngineRowGenerator(Engine.open(options(spec, local)), spec.specialInContent(), spec.maxPromptTokens());
+        }
+
+        /**
+         * The engine options for a spec and the model's local path. The device is the GPU address Spark assigned
+         * (-1: none, the first visible); it is passed whatever the backend, and only a CUDA engine uses it.
+         */
+        public static EngineOptions options(GeneratorSpec spec, Path local) {
+            EngineOptions o = EngineOptions.of(local).withBackend(spec.backend()).withThreads(spec.threads())
+                    .withDevice(spec.device());
             if (spec.maxBatchTokens() > 0 || spec.maxSequences() > 0) {
                 o = o.withBatch(spec.maxBatchTokens() > 0 ? spec.maxBatchTokens() : o.maxBatchTokens(),
                         spec.maxSequences() > 0 ? spec.maxSequences() : o.maxSequences());
             }
-            return new EngineRowGenerator(Engine.open(o), spec.specialInContent(), spec.maxPromptTokens());
+            return o;
         }
     }
 

@@ -78,7 +78,8 @@ public final class GeneratePartition implements VoidFunction<Iterator<GenTask>> 
         }
         if (todo.isEmpty()) return;
 
-        RowGenerator generator = EngineHolder.get(generatorClass, spec);
+        // The engine binds the GPU Spark assigned this task (spark.task.resource.gpu.amount); -1 when none.
+        RowGenerator generator = EngineHolder.get(generatorClass, spec, TaskGpu.device(tc));
         LinkedBlockingQueue<SampleResult> finished = new LinkedBlockingQueue<>();
         int expected = 0;
         List<java.util.concurrent.CompletableFuture<?>> futures = new ArrayList<>();

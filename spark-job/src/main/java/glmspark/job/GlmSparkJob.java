@@ -94,6 +94,7 @@ public final class GlmSparkJob {
     public static Summary run(SparkSession spark, JobConfig cfg) throws Exception {
         // 1. Checks that need no executor: speculation would run a prompt twice; the model must be readable.
         refuseSpeculation(spark.sparkContext().getConf());
+        for (String w : GpuSettings.warnings(spark.sparkContext().getConf(), cfg.backend)) System.err.println("glm-spark: warning: " + w);
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         // Executors resolve relative paths against their own working folders: qualify them here.
         cfg.output = qualify(cfg.output, hadoop);

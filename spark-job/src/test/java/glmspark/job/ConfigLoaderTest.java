@@ -105,7 +105,7 @@ class ConfigLoaderTest {
     @Test
     void shippedConfigurationsParseAndValidate() throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
-        for (String name : List.of("default.yaml", "glm-z1-9b-aime.yaml", "glm-z1-32b-math500.yaml")) {
+        for (String name : List.of("default.yaml", "glm-z1-9b-aime.yaml", "glm-z1-32b-math500.yaml", "glm-z1-9b-gpu.yaml")) {
             JobConfig c = ConfigLoader.fromArgs(root.resolve("conf").resolve(name).toString());
             assertFalse(c.datasets.isEmpty(), name);
         }
