@@ -7,14 +7,14 @@ cd "$(dirname "$0")/../.."
 . bin/find-java.sh >/dev/null
 mvn -B -q -ntp -pl engine package -DskipTests
 mvn -B -q -ntp -pl engine test-compile
-rm -rf .device && mkdir -p .device/engine .device/tests
+rm -rf .device/engine .device/tests && mkdir -p .device/engine .device/tests
 cp engine/target/glm-engine.jar .device/engine/
 cp -r engine/target/lib .device/engine/lib
-rsync -a --include='*/' --include='*.class' --exclude='*' engine/target/test-classes/ .device/tests/classes/
+rsync -am --include='*/' --include='*.class' --exclude='*' engine/target/test-classes/ .device/tests/classes/
 mvn -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 -DoutputDirectory=.device/tests
 mvn -B -q -ntp -pl engine dependency:build-classpath -Dmdep.outputFile=/tmp/engine-test-cp.txt -Dmdep.includeScope=test
 tr ':' '\n' < /tmp/engine-test-cp.txt | grep -E 'jqwik|opentest4j|apiguardian' | xargs -r -I{} cp {} .device/tests/
-rm -rf /tmp/glm-jre && "$JAVA_HOME/bin/jlink" --add-modules java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.sql,jdk.incubator.vector,jdk.unsupported \
+[ -f .device/jre.tar.xz ] || { rm -rf /tmp/glm-jre && "$JAVA_HOME/bin/jlink" --add-modules java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.sql,jdk.incubator.vector,jdk.unsupported \
   --strip-debug --no-man-pages --no-header-files --compress=zip-0 --output /tmp/glm-jre 2>/dev/null
-tar cJf .device/jre.tar.xz -C /tmp glm-jre
+tar cJf .device/jre.tar.xz -C /tmp glm-jre; }
 du -sh .device

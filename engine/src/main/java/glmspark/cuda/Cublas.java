@@ -21,12 +21,13 @@ final class Cublas implements AutoCloseable {
     private static final int COMPUTE_32F = 68;
     private static final int GEMM_DEFAULT = -1;
 
-    private final MethodHandle create, destroy, gemmEx;
+    private final MethodHandle create, destroy, gemmEx, setStream, setWorkspace;
     private final MemorySegment handle;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment one = arena.allocate(JAVA_FLOAT), zero = arena.allocate(JAVA_FLOAT);
 
-    Cublas() {
+    /** A handle whose work goes to {@code dev}'s stream, with a fixed workspace so that calls can be graph-captured. */
+    Cublas(CudaDevice dev) {
         NativeLibrary.open("libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"); // cuBLAS loads it by soname
         NativeLibrary lib = NativeLibrary.open("libcublas.so.13", "libcublas.so.12", "libcublas.so");
         if (lib == null)
@@ -37,11 +38,16 @@ final class Cublas implements AutoCloseable {
         gemmEx = lib.fn("cublasGemmEx", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT));
+        setStream = lib.fn("cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        setWorkspace = lib.fn("cublasSetWorkspace_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, java.lang.foreign.ValueLayout.JAVA_LONG));
         one.set(JAVA_FLOAT, 0, 1f);
         zero.set(JAVA_FLOAT, 0, 0f);
         MemorySegment h = arena.allocate(ADDRESS);
         check(CudaDriver.call(create, h), "cublasCreate");
         handle = h.get(ADDRESS, 0);
+        check(CudaDriver.call(setStream, handle, dev.stream()), "cublasSetStream");
+        long workspaceBytes = 32L << 20;
+        check(CudaDriver.call(setWorkspace, handle, MemorySegment.ofAddress(dev.alloc(workspaceBytes)), workspaceBytes), "cublasSetWorkspace");
     }
 
     /** y[t*N + j] = sum_k w[j*K + k] * x[t*K + k] for t in [0, T), j in [0, N). */

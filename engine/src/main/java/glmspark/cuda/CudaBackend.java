@@ -31,7 +31,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class CudaBackend implements Backend {
 
     private static final String[] KERNELS = {"embed", "rms_norm", "norm_add_norm", "bias_rope_store", "attention_partial",
-            "attention_combine", "silu_mul", "gather_rows", "argmax_rows"};
+            "attention_combine", "silu_mul", "gather_rows", "argmax_rows", "gemv_bf16"};
+    /** Up to this many rows a product runs in our gemv kernel, above it in cuBLAS. */
+    private static final int GEMV_ROWS = 4;
     /** Positions per attention chunk (one warp each), and the most memory the chunks' partial results may take. */
     private static final int ATTENTION_CHUNK = 256;
     private static final long PARTIAL_BYTES = 256L << 20;
@@ -40,7 +42,7 @@ public final class CudaBackend implements Backend {
     private final CudaDevice dev;
     private final Cublas blas;
     private final CudaDevice.Kernel kEmbed, kRmsNorm, kNormAddNorm, kBiasRopeStore, kAttPartial, kAttCombine, kSiluMul,
-            kGather, kArgmax;
+            kGather, kArgmax, kGemv;
     private final int layers, H, I, V, qd, kvd, hd, heads;
     private final long embed, lmHead, finalNorm, invFreq;
     private final long[] qkvW, qkvB, oW, guW, downW, inNorm, postAttnNorm, mlpNorm, postMlpNorm;
@@ -79,7 +81,8 @@ public final class CudaBackend implements Backend {
         kSiluMul = k[6];
         kGather = k[7];
         kArgmax = k[8];
-        blas = new Cublas();
+        kGemv = k[9];
+        blas = new Cublas(dev);
         try (Arena staging = Arena.ofConfined()) {
             Upload up = new Upload(staging);
             embed = up.matrix(w.embed());
@@ -252,6 +255,17 @@ public final class CudaBackend implements Backend {
     private MemorySegment hostMeta, hostOut;
     private long mTokens, mPositions, mSlots, mTableOffsets, mLogitRows, mTables;
     private KvCache.Sequence[] seen = new KvCache.Sequence[64];
+    /**
+     * Decode steps (every row one token whose logits are wanted) replay a CUDA graph of the whole step, recorded
+     * the first time a shape is seen: one launch instead of ~11 a layer. A graph holds the buffers' addresses
+     * and the step's shape (rows, attention chunks), so any reallocation drops them all.
+     */
+    private final java.util.Map<Long, MemorySegment> graphs = new java.util.HashMap<>();
+    private static final int MAX_GRAPHS = 128;
+    private final boolean useGraphs = !"0".equals(System.getenv("GLMSPARK_CUDA_GRAPHS"));
+    private DeviceBlocks graphBlocks;
+    private boolean replaying, capturing;
+    private long graphKey;
     private int[] seenOffset = new int[64];
 
     @Override
@@ -259,14 +273,46 @@ public final class CudaBackend implements Backend {
         if (hidden != null) throw new UnsupportedOperationException("hidden states are reported by the CPU backend only");
         if (!(cache.store() instanceof DeviceBlocks d)) throw new IllegalArgumentException("the KV cache is not this device's");
         dev.bind();
+        abandon(); // a stage that failed during a recording left it open
         batch = b;
         blocks = d;
         T = b.size();
         R = b.logitRows();
         ensureRows(T);
+        if (R > 0) ensureLogitRows(R);
         writeMeta(b, cache);
-        dev.launch(kEmbed).ptr(embed).ptr(mTokens).ptr(x).i32(H).go(T, 1, 1, 256, 0);
-        dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, 256, 0);
+        replaying = capturing = false;
+        if (useGraphs && R == T && T <= 256) {
+            if (graphBlocks != d) dropGraphs();
+            graphBlocks = d;
+            graphKey = T | (long) splits << 16 | (long) chunk << 32;
+            MemorySegment g = graphs.get(graphKey);
+            if (g != null) {
+                dev.launchGraph(g);
+                replaying = true;
+                return;
+            }
+            if (graphs.size() >= MAX_GRAPHS) dropGraphs();
+            dev.beginCapture();
+            capturing = true;
+        }
+        try {
+            dev.launch(kEmbed).ptr(embed).ptr(mTokens).ptr(x).i32(H).go(T, 1, 1, 256, 0);
+            dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, 256, 0);
+        } catch (RuntimeException e) {
+            abandon();
+            throw e;
+        }
+    }
+
+    private void abandon() {
+        if (capturing) dev.abandonCapture();
+        capturing = false;
+    }
+
+    private void dropGraphs() {
+        for (MemorySegment g : graphs.values()) dev.destroyGraph(g);
+        graphs.clear();
     }
 
     /** tokens | positions | slots | table offsets | logit rows | block tables, as one int upload. */
@@ -290,6 +336,7 @@ public final class CudaBackend implements Backend {
         int ints = 4 * T + R + tableInts;
         if (ints > capMeta) {
             capMeta = Math.max(ints, capMeta * 2);
+            dropGraphs();
             if (meta != 0) {
                 dev.free(meta);
                 dev.freeHost(hostMeta);
@@ -325,18 +372,26 @@ public final class CudaBackend implements Backend {
         int want = (maxLen + ATTENTION_CHUNK - 1) / ATTENTION_CHUNK;
         long perSplit = (long) T * heads * (hd + 2) * 4;
         splits = (int) Math.max(1, Math.min(want, PARTIAL_BYTES / perSplit));
-        chunk = (maxLen + splits - 1) / splits;
+        chunk = splits == want ? ATTENTION_CHUNK : (maxLen + splits - 1) / splits; // fixed while it can be: graphs reuse it
         if (perSplit * splits > capPart) {
+            dropGraphs();
             if (part != 0) dev.free(part);
             capPart = Math.max(perSplit * splits, 2 * capPart);
             part = dev.alloc(capPart);
         }
     }
 
+    /** y[T][N] = x[T][K] W[N][K]^T: thin products (decode) in our gemv kernel, the rest in cuBLAS. */
+    private void matmul(long w, long x, long y, int N, int T, int K) {
+        if (T <= GEMV_ROWS && K % 8 == 0) dev.launch(kGemv).ptr(w).ptr(x).ptr(y).i32(N).i32(K).i32(T).go((N + 7) / 8, 1, 1, 256, 0);
+        else blas.matmul(w, x, y, N, T, K);
+    }
+
     @Override
     public void qkv(int layer) {
+        if (replaying) return;
         int W = qd + 2 * kvd;
-        blas.matmul(qkvW[layer], xn, qkv, W, T, H);
+        matmul(qkvW[layer], xn, qkv, W, T, H);
         dev.launch(kBiasRopeStore).ptr(qkv).ptr(qkvB[layer]).i32(qkvB[layer] != 0 ? 1 : 0).i32(qd).i32(kvd).i32(hd)
                 .i32(c.rotaryDim() / 2).ptr(invFreq).f32(attnScaling).ptr(mPositions).ptr(mSlots)
                 .ptr(blocks.keys(layer)).ptr(blocks.values(layer)).go(T, 1, 1, 128, 0);
@@ -344,6 +399,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void attention(int layer) {
+        if (replaying) return;
         float scale = (float) (1.0 / Math.sqrt(hd));
         dev.launch(kAttPartial).ptr(qkv).i32(qd + 2 * kvd).ptr(blocks.keys(layer)).ptr(blocks.values(layer))
                 .ptr(mPositions).ptr(mTableOffsets).ptr(mTables).i32(blocks.blockSize).i32(kvd).i32(hd)
@@ -354,27 +410,42 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void attentionOutput(int layer) {
-        blas.matmul(oW[layer], att, o, H, T, qd);
+        if (replaying) return;
+        matmul(oW[layer], att, o, H, T, qd);
         dev.launch(kNormAddNorm).ptr(o).ptr(postAttnNorm[layer]).ptr(x).ptr(mlpNorm[layer]).ptr(xn).i32(H).f32(eps())
                 .go(T, 1, 1, 256, 0);
     }
 
     @Override
     public void mlp(int layer) {
-        blas.matmul(guW[layer], xn, gu, 2 * I, T, H);
+        if (replaying) return;
+        matmul(guW[layer], xn, gu, 2 * I, T, H);
         int grid = (int) Math.min(4L * dev.multiprocessors() * 8, ((long) T * I + 255) / 256);
         dev.launch(kSiluMul).ptr(gu).ptr(act).i32(I).i32(T).go(grid, 1, 1, 256, 0);
-        blas.matmul(downW[layer], act, o, H, T, I);
+        matmul(downW[layer], act, o, H, T, I);
         long next = layer + 1 < layers ? inNorm[layer + 1] : finalNorm;
         dev.launch(kNormAddNorm).ptr(o).ptr(postMlpNorm[layer]).ptr(x).ptr(next).ptr(xn).i32(H).f32(eps())
                 .go(T, 1, 1, 256, 0);
     }
 
-    /** lm_head over the wanted rows' final-norm outputs into logitsBuf [R, V]. */
+    /** lm_head over the wanted rows' final-norm outputs into logitsBuf [R, V], and their argmax into ids. */
     private void lmHead() {
-        ensureLogitRows(R);
-        dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).go(R, 1, 1, 256, 0);
-        blas.matmul(lmHead, xl, logitsBuf, V, R, H);
+        if (!replaying) {
+            try {
+                dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).go(R, 1, 1, 256, 0);
+                matmul(lmHead, xl, logitsBuf, V, R, H);
+                dev.launch(kArgmax).ptr(logitsBuf).i32(V).ptr(ids).go(R, 1, 1, 1024, 0);
+            } catch (RuntimeException e) {
+                abandon();
+                throw e;
+            }
+        }
+        if (capturing) {
+            capturing = false;
+            MemorySegment g = dev.endCapture();
+            graphs.put(graphKey, g);
+            dev.launchGraph(g);
+        }
     }
 
     @Override
@@ -393,7 +464,6 @@ public final class CudaBackend implements Backend {
         if (R == 0) dev.synchronize();
         if (R > 0) {
             lmHead();
-            dev.launch(kArgmax).ptr(logitsBuf).i32(V).ptr(ids).go(R, 1, 1, 1024, 0);
             dev.download(hostOut, ids, 4L * R);
             MemorySegment.copy(hostOut, JAVA_INT, 0, out, 0, R);
         }
@@ -407,6 +477,7 @@ public final class CudaBackend implements Backend {
     private void ensureRows(int n) {
         if (n <= capT) return;
         int cap = Math.max(n, capT * 2);
+        dropGraphs();
         for (long p : new long[]{x, xn, qkv, att, o, gu, act}) if (p != 0) dev.free(p);
         x = dev.alloc(4L * cap * H);
         xn = dev.alloc(2L * cap * H);
@@ -421,6 +492,7 @@ public final class CudaBackend implements Backend {
     private void ensureLogitRows(int n) {
         if (n <= capR) return;
         int cap = Math.max(n, capR * 2);
+        dropGraphs();
         for (long p : new long[]{xl, logitsBuf, ids}) if (p != 0) dev.free(p);
         if (hostOut != null) dev.freeHost(hostOut);
         xl = dev.alloc(2L * cap * H);
@@ -432,6 +504,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void close() {
+        dev.bind();
+        dropGraphs();
         blas.close();
         dev.close();
     }

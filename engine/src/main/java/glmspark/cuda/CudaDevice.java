@@ -13,8 +13,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * One CUDA device bound to the calling threads through its primary context: memory, copies and kernel
- * launches, all on the legacy default stream (so work runs in submission order and a synchronous copy back
- * waits for everything before it). Not thread-safe: the engine drives it from its scheduler thread.
+ * launches, all on one stream of its own (so work runs in submission order, can be captured as a CUDA graph,
+ * and a copy back waits for everything before it). Not thread-safe: the engine drives it from its scheduler
+ * thread.
  */
 public final class CudaDevice implements AutoCloseable {
 
@@ -30,6 +31,7 @@ public final class CudaDevice implements AutoCloseable {
     private final MemorySegment argValues = arena.allocate(32 * 8L, 8);
     private final MemorySegment argPointers = arena.allocate(ADDRESS, 32);
     private final MemorySegment out = arena.allocate(16, 8);
+    private final MemorySegment stream;
     private boolean closed;
 
     private CudaDevice(CudaDriver d, int ordinal) {
@@ -50,6 +52,9 @@ public final class CudaDevice implements AutoCloseable {
             ccMajor = attribute(a, handle, CudaDriver.ATTR_CC_MAJOR);
             ccMinor = attribute(a, handle, CudaDriver.ATTR_CC_MINOR);
             multiprocessors = attribute(a, handle, CudaDriver.ATTR_MULTIPROCESSOR_COUNT);
+            MemorySegment ps = a.allocate(ADDRESS);
+            d.check(CudaDriver.call(d.cuStreamCreate, ps, 1), "cuStreamCreate"); // 1: non-blocking
+            stream = ps.get(ADDRESS, 0);
         }
     }
 
@@ -148,16 +153,17 @@ public final class CudaDevice implements AutoCloseable {
     /** Copy from page-locked host memory, ordered after the work already submitted. */
     public void uploadAsync(long dst, MemorySegment pinnedSrc, long bytes) {
         try {
-            d.check((int) d.cuMemcpyHtoDAsync.invokeExact(dst, pinnedSrc, bytes, MemorySegment.NULL), "cuMemcpyHtoDAsync");
+            d.check((int) d.cuMemcpyHtoDAsync.invokeExact(dst, pinnedSrc, bytes, stream), "cuMemcpyHtoDAsync");
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    /** Device-to-host copy; waits for all work submitted before it. */
-    public void download(MemorySegment dst, long src, long bytes) {
+    /** Device-to-host copy into page-locked memory after all work submitted before it; returns when it is there. */
+    public void download(MemorySegment pinnedDst, long src, long bytes) {
         try {
-            d.check((int) d.cuMemcpyDtoH.invokeExact(dst, src, bytes), "cuMemcpyDtoH");
+            d.check((int) d.cuMemcpyDtoHAsync.invokeExact(pinnedDst, src, bytes, stream), "cuMemcpyDtoHAsync");
+            d.check((int) d.cuStreamSynchronize.invokeExact(stream), "cuStreamSynchronize (a kernel failed earlier if this is unexpected)");
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -165,7 +171,7 @@ public final class CudaDevice implements AutoCloseable {
 
     public void copyAsync(long dst, long src, long bytes) {
         try {
-            d.check((int) d.cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, MemorySegment.NULL), "cuMemcpyDtoDAsync");
+            d.check((int) d.cuMemcpyDtoDAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoDAsync");
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -174,7 +180,7 @@ public final class CudaDevice implements AutoCloseable {
     /** Sets {@code count} 32-bit words at {@code dst} to {@code bits}. */
     public void fill32(long dst, int bits, long count) {
         try {
-            d.check((int) d.cuMemsetD32Async.invokeExact(dst, bits, count, MemorySegment.NULL), "cuMemsetD32Async");
+            d.check((int) d.cuMemsetD32Async.invokeExact(dst, bits, count, stream), "cuMemsetD32Async");
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -182,6 +188,53 @@ public final class CudaDevice implements AutoCloseable {
 
     public void synchronize() {
         d.check(CudaDriver.call(d.cuCtxSynchronize), "cuCtxSynchronize (a kernel failed earlier if this is unexpected)");
+    }
+
+    /** The stream all work goes to (cuBLAS is set to it too). */
+    MemorySegment stream() {
+        return stream;
+    }
+
+    /** Starts recording this thread's work on the stream into a graph instead of running it. */
+    public void beginCapture() {
+        d.check(CudaDriver.call(d.cuStreamBeginCapture, stream, 1), "cuStreamBeginCapture"); // 1: thread-local mode
+    }
+
+    /** Ends the recording and returns the executable graph (a handle for {@link #launchGraph}). */
+    public MemorySegment endCapture() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pg = a.allocate(ADDRESS);
+            d.check(CudaDriver.call(d.cuStreamEndCapture, stream, pg), "cuStreamEndCapture");
+            MemorySegment graph = pg.get(ADDRESS, 0);
+            try {
+                MemorySegment pe = a.allocate(ADDRESS);
+                d.check(CudaDriver.call(d.cuGraphInstantiate, pe, graph, 0L), "cuGraphInstantiate");
+                return pe.get(ADDRESS, 0);
+            } finally {
+                CudaDriver.call(d.cuGraphDestroy, graph);
+            }
+        }
+    }
+
+    /** Ends a recording that failed part way, dropping what it recorded. */
+    public void abandonCapture() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pg = a.allocate(ADDRESS);
+            if (CudaDriver.call(d.cuStreamEndCapture, stream, pg) == 0 && !pg.get(ADDRESS, 0).equals(MemorySegment.NULL))
+                CudaDriver.call(d.cuGraphDestroy, pg.get(ADDRESS, 0));
+        }
+    }
+
+    public void launchGraph(MemorySegment exec) {
+        try {
+            d.check((int) d.cuGraphLaunch.invokeExact(exec, stream), "cuGraphLaunch");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public void destroyGraph(MemorySegment exec) {
+        CudaDriver.call(d.cuGraphExecDestroy, exec);
     }
 
     /** Loads a compiled module (cubin or PTX) and returns its functions by name. */
@@ -241,8 +294,8 @@ public final class CudaDevice implements AutoCloseable {
         public void go(int gx, int gy, int gz, int block, int sharedBytes) {
             try {
                 int rc = (int) d.cuLaunchKernel.invokeExact(kernel.handle(), gx, gy, gz, block, 1, 1, sharedBytes,
-                        MemorySegment.NULL, argPointers, MemorySegment.NULL);
-                d.check(rc, "launch of " + kernel.name() + " grid (" + gx + "," + gy + "," + gz + ") block " + block);
+                        stream, argPointers, MemorySegment.NULL);
+                if (rc != 0) d.check(rc, "launch of " + kernel.name() + " grid (" + gx + "," + gy + "," + gz + ") block " + block);
             } catch (Throwable t) {
                 throw rethrow(t);
             }

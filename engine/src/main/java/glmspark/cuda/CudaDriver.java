@@ -26,7 +26,9 @@ final class CudaDriver {
     final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetAttribute, cuDeviceGetName, cuDeviceTotalMem,
             cuDevicePrimaryCtxRetain, cuCtxSetCurrent, cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemAllocHost, cuMemFreeHost,
             cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyHtoDAsync, cuMemcpyDtoDAsync, cuMemsetD32Async, cuModuleLoadData,
-            cuModuleGetFunction, cuLaunchKernel, cuCtxSynchronize, cuGetErrorName, cuDriverGetVersion;
+            cuModuleGetFunction, cuLaunchKernel, cuCtxSynchronize, cuGetErrorName, cuDriverGetVersion, cuStreamCreate,
+            cuStreamSynchronize, cuMemcpyDtoHAsync, cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch,
+            cuGraphDestroy, cuGraphExecDestroy;
 
     private CudaDriver(NativeLibrary lib) {
         FunctionDescriptor i_i = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
@@ -57,6 +59,15 @@ final class CudaDriver {
         cuLaunchKernel = lib.fn("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         cuGetErrorName = lib.fn("cuGetErrorName", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+        cuStreamCreate = lib.fn("cuStreamCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        cuStreamSynchronize = lib.fn("cuStreamSynchronize", i_a);
+        cuMemcpyDtoHAsync = lib.fn("cuMemcpyDtoHAsync_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS));
+        cuStreamBeginCapture = lib.fn("cuStreamBeginCapture_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        cuStreamEndCapture = lib.fn("cuStreamEndCapture", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cuGraphInstantiate = lib.fn("cuGraphInstantiateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+        cuGraphLaunch = lib.fn("cuGraphLaunch", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        cuGraphDestroy = lib.fn("cuGraphDestroy", i_a);
+        cuGraphExecDestroy = lib.fn("cuGraphExecDestroy", i_a);
     }
 
     /** The initialised driver, or a {@link CudaException} saying why there is none. */

@@ -25,7 +25,7 @@ public record Rooflines(double bandwidthGBps, double bf16Tflops) {
             int n = 8192;
             long x = a, w = a + (long) n * n * 2, y = b;
             double tflops;
-            try (Cublas blas = new Cublas()) {
+            try (Cublas blas = new Cublas(dev)) {
                 blas.matmul(w, x, y, n, n, n);
                 dev.synchronize();
                 int reps = 10;
