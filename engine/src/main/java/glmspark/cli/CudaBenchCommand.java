@@ -99,6 +99,8 @@ public final class CudaBenchCommand implements Callable<Integer> {
                     memPct.put(String.valueOf(B), 100.0 * (weightBytes + kvBytes) / stepS / 1e9 / roof.bandwidthGBps());
                     cmpPct.put(String.valueOf(B), 100.0 * 2.0 * params * B / stepS / 1e12 / roof.bf16Tflops());
                 }
+                String profile = ((CudaBackend) m.backend()).profileReport();
+                if (!profile.isEmpty()) System.err.print(profile);
                 if (json) System.out.println(out.toPrettyString());
                 else print(out);
             }

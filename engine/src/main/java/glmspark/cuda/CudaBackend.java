@@ -262,7 +262,11 @@ public final class CudaBackend implements Backend {
      */
     private final java.util.Map<Long, MemorySegment> graphs = new java.util.HashMap<>();
     private static final int MAX_GRAPHS = 128;
-    private final boolean useGraphs = !"0".equals(System.getenv("GLMSPARK_CUDA_GRAPHS"));
+    /** GLMSPARK_CUDA_PROFILE: wait for the device after each kernel and add up the time per kernel (no graphs). */
+    private final boolean profile = System.getenv("GLMSPARK_CUDA_PROFILE") != null;
+    private final java.util.Map<String, long[]> profileNanos = new java.util.LinkedHashMap<>();
+    private long profileMark;
+    private final boolean useGraphs = !profile && !"0".equals(System.getenv("GLMSPARK_CUDA_GRAPHS"));
     private DeviceBlocks graphBlocks;
     private boolean replaying, capturing;
     private long graphKey;
@@ -297,12 +301,40 @@ public final class CudaBackend implements Backend {
             capturing = true;
         }
         try {
+            mark(null);
             dev.launch(kEmbed).ptr(embed).ptr(mTokens).ptr(x).i32(H).go(T, 1, 1, 256, 0);
             dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, 256, 0);
+            mark("embed");
         } catch (RuntimeException e) {
             abandon();
             throw e;
         }
+    }
+
+    private void mark(String what) {
+        if (!profile) return;
+        dev.synchronize();
+        long now = System.nanoTime();
+        if (what != null) {
+            long[] a = profileNanos.computeIfAbsent(what + " T=" + T, k -> new long[2]);
+            a[0] += now - profileMark;
+            a[1]++;
+        }
+        profileMark = now;
+    }
+
+    /** Milliseconds per step of each kernel kind, by batch rows, when profiling (else empty). */
+    public String profileReport() {
+        StringBuilder sb = new StringBuilder();
+        java.util.Map<Integer, Double> perStep = new java.util.TreeMap<>();
+        profileNanos.forEach((k, a) -> {
+            int t = Integer.parseInt(k.substring(k.indexOf("T=") + 2));
+            long steps = profileNanos.get("embed T=" + t)[1];
+            perStep.merge(t, a[0] / 1e6 / steps, Double::sum);
+            sb.append(String.format("%-24s %9.3f ms/step%n", k, a[0] / 1e6 / steps));
+        });
+        perStep.forEach((t, ms) -> sb.append(String.format("total T=%-16d %9.3f ms/step%n", t, ms)));
+        return sb.toString();
     }
 
     private void abandon() {
@@ -392,9 +424,11 @@ public final class CudaBackend implements Backend {
         if (replaying) return;
         int W = qd + 2 * kvd;
         matmul(qkvW[layer], xn, qkv, W, T, H);
+        mark("qkv matmul");
         dev.launch(kBiasRopeStore).ptr(qkv).ptr(qkvB[layer]).i32(qkvB[layer] != 0 ? 1 : 0).i32(qd).i32(kvd).i32(hd)
                 .i32(c.rotaryDim() / 2).ptr(invFreq).f32(attnScaling).ptr(mPositions).ptr(mSlots)
                 .ptr(blocks.keys(layer)).ptr(blocks.values(layer)).go(T, 1, 1, 128, 0);
+        mark("bias rope store");
     }
 
     @Override
@@ -406,26 +440,33 @@ public final class CudaBackend implements Backend {
                 .i32(heads / c.numKvHeads()).i32(chunk).f32(scale).ptr(part).go(T, heads, splits, 32, 0);
         dev.launch(kAttCombine).ptr(part).i32(splits).i32(hd).i32(chunk).ptr(mPositions).ptr(att)
                 .go(T, heads, 1, (hd + 31) / 32 * 32, 0);
+        mark("attention");
     }
 
     @Override
     public void attentionOutput(int layer) {
         if (replaying) return;
         matmul(oW[layer], att, o, H, T, qd);
+        mark("o matmul");
         dev.launch(kNormAddNorm).ptr(o).ptr(postAttnNorm[layer]).ptr(x).ptr(mlpNorm[layer]).ptr(xn).i32(H).f32(eps())
                 .go(T, 1, 1, 256, 0);
+        mark("norms");
     }
 
     @Override
     public void mlp(int layer) {
         if (replaying) return;
         matmul(guW[layer], xn, gu, 2 * I, T, H);
+        mark("gate_up matmul");
         int grid = (int) Math.min(4L * dev.multiprocessors() * 8, ((long) T * I + 255) / 256);
         dev.launch(kSiluMul).ptr(gu).ptr(act).i32(I).i32(T).go(grid, 1, 1, 256, 0);
+        mark("silu");
         matmul(downW[layer], act, o, H, T, I);
+        mark("down matmul");
         long next = layer + 1 < layers ? inNorm[layer + 1] : finalNorm;
         dev.launch(kNormAddNorm).ptr(o).ptr(postMlpNorm[layer]).ptr(x).ptr(next).ptr(xn).i32(H).f32(eps())
                 .go(T, 1, 1, 256, 0);
+        mark("norms");
     }
 
     /** lm_head over the wanted rows' final-norm outputs into logitsBuf [R, V], and their argmax into ids. */
@@ -434,7 +475,9 @@ public final class CudaBackend implements Backend {
             try {
                 dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).go(R, 1, 1, 256, 0);
                 matmul(lmHead, xl, logitsBuf, V, R, H);
+                mark("lm_head");
                 dev.launch(kArgmax).ptr(logitsBuf).i32(V).ptr(ids).go(R, 1, 1, 1024, 0);
+                mark("argmax");
             } catch (RuntimeException e) {
                 abandon();
                 throw e;
