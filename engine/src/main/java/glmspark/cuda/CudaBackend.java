@@ -32,6 +32,8 @@ public final class CudaBackend implements Backend {
 
     private static final String[] KERNELS = {"embed", "rms_norm", "norm_add_norm", "bias_rope_store", "attention_partial",
             "attention_combine", "silu_mul", "gather_rows", "argmax_rows", "gemv_bf16"};
+    /** Threads of the per-row kernels (norms, rotary): wide, so that a decode step's few rows finish fast. */
+    private static final int ROW_BLOCK = 1024;
     /** Up to this many rows a product runs in our gemv kernel, above it in cuBLAS. */
     private static final int GEMV_ROWS = 4;
     /** Positions per attention chunk (one warp each), and the most memory the chunks' partial results may take. */
@@ -69,7 +71,8 @@ public final class CudaBackend implements Backend {
         kvd = c.kvDim();
         hd = c.headDim();
         heads = c.numHeads();
-        if (hd > 256) throw new CudaException("head_dim " + hd + " is above the 256 the CUDA attention kernel supports");
+        if (hd > 256 || hd % 8 != 0)
+            throw new CudaException("head_dim " + hd + " is not supported by the CUDA attention kernel (a multiple of 8, at most 256)");
         byte[] cubin = Nvrtc.load().compile("glm4.cu", source(), dev.arch());
         CudaDevice.Kernel[] k = dev.load(cubin, KERNELS);
         kEmbed = k[0];
@@ -303,7 +306,7 @@ public final class CudaBackend implements Backend {
         try {
             mark(null);
             dev.launch(kEmbed).ptr(embed).ptr(mTokens).ptr(x).i32(H).go(T, 1, 1, 256, 0);
-            dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, 256, 0);
+            dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, ROW_BLOCK, 0);
             mark("embed");
         } catch (RuntimeException e) {
             abandon();
@@ -427,7 +430,7 @@ public final class CudaBackend implements Backend {
         mark("qkv matmul");
         dev.launch(kBiasRopeStore).ptr(qkv).ptr(qkvB[layer]).i32(qkvB[layer] != 0 ? 1 : 0).i32(qd).i32(kvd).i32(hd)
                 .i32(c.rotaryDim() / 2).ptr(invFreq).f32(attnScaling).ptr(mPositions).ptr(mSlots)
-                .ptr(blocks.keys(layer)).ptr(blocks.values(layer)).go(T, 1, 1, 128, 0);
+                .ptr(blocks.keys(layer)).ptr(blocks.values(layer)).go(T, 1, 1, ROW_BLOCK, 0);
         mark("bias rope store");
     }
 
@@ -449,7 +452,7 @@ public final class CudaBackend implements Backend {
         matmul(oW[layer], att, o, H, T, qd);
         mark("o matmul");
         dev.launch(kNormAddNorm).ptr(o).ptr(postAttnNorm[layer]).ptr(x).ptr(mlpNorm[layer]).ptr(xn).i32(H).f32(eps())
-                .go(T, 1, 1, 256, 0);
+                .go(T, 1, 1, ROW_BLOCK, 0);
         mark("norms");
     }
 
@@ -465,7 +468,7 @@ public final class CudaBackend implements Backend {
         mark("down matmul");
         long next = layer + 1 < layers ? inNorm[layer + 1] : finalNorm;
         dev.launch(kNormAddNorm).ptr(o).ptr(postMlpNorm[layer]).ptr(x).ptr(next).ptr(xn).i32(H).f32(eps())
-                .go(T, 1, 1, 256, 0);
+                .go(T, 1, 1, ROW_BLOCK, 0);
         mark("norms");
     }
 

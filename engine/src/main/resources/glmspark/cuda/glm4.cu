@@ -96,49 +96,70 @@ extern "C" __global__ void bias_rope_store(float* qkv, const float* bias, int ha
     }
 }
 
-// Attention of one query head of one row over one chunk of its sequence's positions (flash-decoding split):
-// a warp per (row, head, chunk); lanes hold head dimensions d = lane + 32 j. Keeps the running maximum m,
-// the sum l of exp(score - m) and the weighted values, written to part[(t, head, split)] = [acc..., m, l].
+// Attention of one query head of one row over one chunk of its sequence's positions (flash-decoding split), a
+// warp per (row, head, chunk). Positions go 32 at a time: each lane scores one position (q . k over the whole
+// head, its key row read in 16-byte pieces, all loads independent), the warp updates the running maximum m and
+// sum l of exp(score - m), then lanes, each holding head dimensions d = lane + 32 j, add the 32 weighted value
+// rows. Writes part[(t, head, split)] = [acc..., m, l]. Needs head_dim % 8 == 0, <= 256.
 // grid (T, heads, splits), block 32
 extern "C" __global__ void attention_partial(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcache,
                                              const int* positions, const int* tableOffsets, const int* tables, int blockSize,
                                              int kvd, int hd, int group, int chunk, float scale, float* part) {
+    __shared__ float qs[256];
     int t = blockIdx.x, h = blockIdx.y, s = blockIdx.z, lane = threadIdx.x;
     int heads = gridDim.y, splits = gridDim.z;
     int n = positions[t] + 1;
     int p0 = s * chunk, p1 = min(n, p0 + chunk);
     const float* q = qkv + (size_t) t * qkvStride + h * hd;
+    for (int d = lane; d < hd; d += 32) qs[d] = q[d] * scale;
+    __syncwarp();
     int kvOff = (h / group) * hd;
-    float qr[8], acc[8];
+    float acc[8];
 #pragma unroll
-    for (int j = 0; j < 8; j++) {
-        int d = lane + 32 * j;
-        qr[j] = d < hd ? q[d] : 0.0f;
-        acc[j] = 0.0f;
-    }
+    for (int j = 0; j < 8; j++) acc[j] = 0.0f;
     float m = NEG_INF, l = 0.0f;
     const int* table = tables + tableOffsets[t];
-    for (int p = p0; p < p1; p++) {
-        size_t slot = ((size_t) table[p / blockSize] * blockSize + p % blockSize) * kvd + kvOff;
-        const bf16* kr = kcache + slot;
-        float dot = 0.0f;
-#pragma unroll
-        for (int j = 0; j < 8; j++) {
-            int d = lane + 32 * j;
-            if (d < hd) dot += qr[j] * bf2f(kr[d]);
+    for (int base = p0; base < p1; base += 32) {
+        int p = base + lane;
+        float score = NEG_INF;
+        size_t row = 0;
+        if (p < p1) {
+            row = ((size_t) table[p / blockSize] * blockSize + p % blockSize) * kvd + kvOff;
+            const uint4* k = (const uint4*) (kcache + row);
+            float dot = 0.0f;
+            for (int i = 0; i < hd / 8; i++) {
+                uint4 kv = k[i];
+                const float* qq = qs + 8 * i;
+                dot += qq[0] * __uint_as_float(kv.x << 16) + qq[1] * __uint_as_float(kv.x & 0xffff0000u);
+                dot += qq[2] * __uint_as_float(kv.y << 16) + qq[3] * __uint_as_float(kv.y & 0xffff0000u);
+                dot += qq[4] * __uint_as_float(kv.z << 16) + qq[5] * __uint_as_float(kv.z & 0xffff0000u);
+                dot += qq[6] * __uint_as_float(kv.w << 16) + qq[7] * __uint_as_float(kv.w & 0xffff0000u);
+            }
+            score = dot;
         }
-        for (int o = 16; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
-        float score = dot * scale;
-        float mn = fmaxf(m, score);
-        float corr = expf(m - mn), e = expf(score - mn);
-        l = l * corr + e;
-        const bf16* vr = vcache + slot;
-#pragma unroll
-        for (int j = 0; j < 8; j++) {
-            int d = lane + 32 * j;
-            if (d < hd) acc[j] = acc[j] * corr + e * bf2f(vr[d]);
-        }
+        float cmax = score;
+        for (int o = 16; o > 0; o >>= 1) cmax = fmaxf(cmax, __shfl_xor_sync(0xffffffffu, cmax, o));
+        float mn = fmaxf(m, cmax);
+        float e = p < p1 ? expf(score - mn) : 0.0f;
+        float esum = e;
+        for (int o = 16; o > 0; o >>= 1) esum += __shfl_xor_sync(0xffffffffu, esum, o);
+        float corr = expf(m - mn);
+        l = l * corr + esum;
         m = mn;
+#pragma unroll
+        for (int j = 0; j < 8; j++) acc[j] *= corr;
+        int count = min(32, p1 - base);
+#pragma unroll 8
+        for (int i = 0; i < count; i++) {
+            float ei = __shfl_sync(0xffffffffu, e, i);
+            size_t ri = __shfl_sync(0xffffffffu, row, i);
+            const bf16* vr = vcache + ri;
+#pragma unroll
+            for (int j = 0; j < 8; j++) {
+                int d = lane + 32 * j;
+                if (d < hd) acc[j] += ei * bf2f(vr[d]);
+            }
+        }
     }
     float* out = part + (((size_t) t * heads + h) * splits + s) * (hd + 2);
 #pragma unroll
