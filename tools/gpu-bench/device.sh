@@ -24,9 +24,6 @@ bench)
   [ -f "$M/config.json" ] || python3 tools/gpu-bench/make_model.py "$M" --shape "$SHAPE" --layers "$LAYERS" 2>&1 | tail -2
   timeout 300 $JAVA $JOPTS -cp "$CP" glmspark.cli.Glm bench-cuda --model "$M" --batches "$BATCHES" --json > "$OUT/ours-$SHAPE.json" 2> "$OUT/ours-$SHAPE.err"
   tail -5 "$OUT/ours-$SHAPE.err"; cat "$OUT/ours-$SHAPE.json"
-  # the same without CUDA graphs (every kernel launched from Java), to show what the graphs are worth
-  GLMSPARK_CUDA_GRAPHS=0 timeout 200 $JAVA $JOPTS -cp "$CP" glmspark.cli.Glm bench-cuda --model "$M" --batches 1,64 --json > "$OUT/ours-$SHAPE-nographs.json" 2>&1
-  grep -A3 '"decode_tps"' "$OUT/ours-$SHAPE-nographs.json"
   PYTHONUNBUFFERED=1 timeout 300 python3 tools/gpu-bench/hf_bench.py "$M" --batches "$BATCHES" 2>"$OUT/hf-$SHAPE.err" | tee "$OUT/hf-$SHAPE.log"
   tail -3 "$OUT/hf-$SHAPE.err"
   python3 tools/gpu-bench/compare.py "$OUT/ours-$SHAPE.json" "$OUT/hf-$SHAPE.log" | tee "$OUT/table-$SHAPE.md"

@@ -308,6 +308,7 @@ public final class CudaBackend implements Backend {
             dev.launch(kEmbed).ptr(embed).ptr(mTokens).ptr(x).i32(H).go(T, 1, 1, 256, 0);
             dev.launch(kRmsNorm).ptr(x).ptr(inNorm[0]).ptr(xn).i32(H).f32(eps()).go(T, 1, 1, ROW_BLOCK, 0);
             mark("embed");
+            mark("(sync alone)");
         } catch (RuntimeException e) {
             abandon();
             throw e;
@@ -403,11 +404,14 @@ public final class CudaBackend implements Backend {
         mLogitRows = meta + 16L * T;
         mTables = meta + 4L * (4L * T + R);
         dev.uploadAsync(meta, hostMeta, 4L * ints);
-        // attention chunks: as many as the longest row needs, fewer (longer) when their partials would not fit
-        int want = (maxLen + ATTENTION_CHUNK - 1) / ATTENTION_CHUNK;
+        // attention chunks: short ones when few (row, head) pairs would otherwise leave the device's SMs idle (a
+        // decode step), 256 positions when rows are many; fixed per (rows, heads) so recorded graphs stay valid
+        int pairs = T * heads;
+        int wanted = pairs >= 4 * dev.multiprocessors() ? ATTENTION_CHUNK : pairs >= dev.multiprocessors() ? 64 : 32;
+        int want = (maxLen + wanted - 1) / wanted;
         long perSplit = (long) T * heads * (hd + 2) * 4;
         splits = (int) Math.max(1, Math.min(want, PARTIAL_BYTES / perSplit));
-        chunk = splits == want ? ATTENTION_CHUNK : (maxLen + splits - 1) / splits; // fixed while it can be: graphs reuse it
+        chunk = splits == want ? wanted : (maxLen + splits - 1) / splits;
         if (perSplit * splits > capPart) {
             dropGraphs();
             if (part != 0) dev.free(part);
@@ -440,9 +444,10 @@ public final class CudaBackend implements Backend {
         float scale = (float) (1.0 / Math.sqrt(hd));
         dev.launch(kAttPartial).ptr(qkv).i32(qd + 2 * kvd).ptr(blocks.keys(layer)).ptr(blocks.values(layer))
                 .ptr(mPositions).ptr(mTableOffsets).ptr(mTables).i32(blocks.blockSize).i32(kvd).i32(hd)
-                .i32(heads / c.numKvHeads()).i32(chunk).f32(scale).ptr(part).go(T, heads, splits, 32, 0);
-        dev.launch(kAttCombine).ptr(part).i32(splits).i32(hd).i32(chunk).ptr(mPositions).ptr(att)
-                .go(T, heads, 1, (hd + 31) / 32 * 32, 0);
+                .i32(heads / c.numKvHeads()).i32(chunk).f32(scale).ptr(part).ptr(att).go(T, heads, splits, 32, 0);
+        if (splits > 1)
+            dev.launch(kAttCombine).ptr(part).i32(splits).i32(hd).i32(chunk).ptr(mPositions).ptr(att)
+                    .go(T, heads, 1, (hd + 31) / 32 * 32, 0);
         mark("attention");
     }
 

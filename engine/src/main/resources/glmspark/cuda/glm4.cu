@@ -100,11 +100,12 @@ extern "C" __global__ void bias_rope_store(float* qkv, const float* bias, int ha
 // warp per (row, head, chunk). Positions go 32 at a time: each lane scores one position (q . k over the whole
 // head, its key row read in 16-byte pieces, all loads independent), the warp updates the running maximum m and
 // sum l of exp(score - m), then lanes, each holding head dimensions d = lane + 32 j, add the 32 weighted value
-// rows. Writes part[(t, head, split)] = [acc..., m, l]. Needs head_dim % 8 == 0, <= 256.
+// rows. Writes part[(t, head, split)] = [acc..., m, l], or with a single chunk the result itself into att.
+// Needs head_dim % 8 == 0, <= 256.
 // grid (T, heads, splits), block 32
 extern "C" __global__ void attention_partial(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcache,
                                              const int* positions, const int* tableOffsets, const int* tables, int blockSize,
-                                             int kvd, int hd, int group, int chunk, float scale, float* part) {
+                                             int kvd, int hd, int group, int chunk, float scale, float* part, bf16* att) {
     __shared__ float qs[256];
     int t = blockIdx.x, h = blockIdx.y, s = blockIdx.z, lane = threadIdx.x;
     int heads = gridDim.y, splits = gridDim.z;
@@ -127,13 +128,19 @@ extern "C" __global__ void attention_partial(const float* qkv, int qkvStride, co
             row = ((size_t) table[p / blockSize] * blockSize + p % blockSize) * kvd + kvOff;
             const uint4* k = (const uint4*) (kcache + row);
             float dot = 0.0f;
-            for (int i = 0; i < hd / 8; i++) {
-                uint4 kv = k[i];
-                const float* qq = qs + 8 * i;
-                dot += qq[0] * __uint_as_float(kv.x << 16) + qq[1] * __uint_as_float(kv.x & 0xffff0000u);
-                dot += qq[2] * __uint_as_float(kv.y << 16) + qq[3] * __uint_as_float(kv.y & 0xffff0000u);
-                dot += qq[4] * __uint_as_float(kv.z << 16) + qq[5] * __uint_as_float(kv.z & 0xffff0000u);
-                dot += qq[6] * __uint_as_float(kv.w << 16) + qq[7] * __uint_as_float(kv.w & 0xffff0000u);
+            uint4 kv[32];
+#pragma unroll
+            for (int i = 0; i < 32; i++)  // issue all of the key row's loads before using any
+                if (i < hd / 8) kv[i] = k[i];
+#pragma unroll
+            for (int i = 0; i < 32; i++) {
+                if (i < hd / 8) {
+                    const float* qq = qs + 8 * i;
+                    dot += qq[0] * __uint_as_float(kv[i].x << 16) + qq[1] * __uint_as_float(kv[i].x & 0xffff0000u);
+                    dot += qq[2] * __uint_as_float(kv[i].y << 16) + qq[3] * __uint_as_float(kv[i].y & 0xffff0000u);
+                    dot += qq[4] * __uint_as_float(kv[i].z << 16) + qq[5] * __uint_as_float(kv[i].z & 0xffff0000u);
+                    dot += qq[6] * __uint_as_float(kv[i].w << 16) + qq[7] * __uint_as_float(kv[i].w & 0xffff0000u);
+                }
             }
             score = dot;
         }
@@ -160,6 +167,15 @@ extern "C" __global__ void attention_partial(const float* qkv, int qkvStride, co
                 if (d < hd) acc[j] += ei * bf2f(vr[d]);
             }
         }
+    }
+    if (splits == 1) {
+        bf16* o = att + (size_t) t * heads * hd + h * hd;
+#pragma unroll
+        for (int j = 0; j < 8; j++) {
+            int d = lane + 32 * j;
+            if (d < hd) o[d] = f2bf(acc[j] / l);
+        }
+        return;
     }
     float* out = part + (((size_t) t * heads + h) * splits + s) * (hd + 2);
 #pragma unroll
