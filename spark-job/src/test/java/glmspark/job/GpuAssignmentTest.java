@@ -1,6 +1,7 @@
 package glmspark.job;
 
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The GPU address Spark's resource scheduler assigns an executor reaches the engine options its JVM opens the
  * engine with: a local-cluster run (a child JVM, {@link GpuLocalCluster}) with a fake GPU at address 3, backend
- * cpu (no CUDA needed), and a generator that answers with the options the real factory would use.
+ * cpu (no CUDA needed), and a generator that answers with the options the real factory would use. Tagged
+ * "cluster" (a separate JVM with a local cluster takes a minute or more): .ci/run runs it.
  */
+@Tag("cluster")
 class GpuAssignmentTest {
 
     @TempDir
