@@ -255,9 +255,9 @@ extern "C" __global__ void argmax_rows(const float* logits, int V, int* ids) {
     if (threadIdx.x == 0) ids[r] = bestI[0] == 0x7fffffff ? 0 : bestI[0];
 }
 
-// y[t * N + n] = W[n] . x[t] for a few rows t < T <= 8 (decode): bound by reading W once, which cuBLAS's
+// y[t * N + n] = W[n] . x[t] for a few rows t < T <= 4 (decode): bound by reading W once, which cuBLAS's
 // general kernels do at well under the memory rate for such thin products. A warp per output row n; each lane
-// reads 16-byte pieces (8 bf16) of the weight row, four at a time so that enough loads are in flight to cover
+// reads 16-byte pieces (8 bf16) of the weight row, eight at a time so that enough loads are in flight to cover
 // the memory latency, keeps T float sums, then the warp adds them up. Needs K % 8 == 0 and 16-byte aligned
 // rows. grid ceil(N / 8), block 256
 __device__ __forceinline__ float dot8(uint4 a, uint4 b) {
@@ -278,22 +278,22 @@ extern "C" __global__ void gemv_bf16(const bf16* __restrict__ W, const bf16* __r
     if (n >= N) return;
     const uint4* w = (const uint4*) (W + (size_t) n * K);
     int K8 = K >> 3;
-    float acc[8];
+    float acc[4];
 #pragma unroll
-    for (int t = 0; t < 8; t++) acc[t] = 0.0f;
-    for (int base = lane; base < K8; base += 128) {
-        uint4 wv[4];
+    for (int t = 0; t < 4; t++) acc[t] = 0.0f;
+    for (int base = lane; base < K8; base += 256) {
+        uint4 wv[8];
 #pragma unroll
-        for (int u = 0; u < 4; u++) {
+        for (int u = 0; u < 8; u++) {
             int i = base + 32 * u;
             wv[u] = i < K8 ? __ldcs(w + i) : make_uint4(0u, 0u, 0u, 0u);  // read once per step: stream past the caches
         }
 #pragma unroll
-        for (int t = 0; t < 8; t++) {
+        for (int t = 0; t < 4; t++) {
             if (t < T) {
                 const uint4* x = (const uint4*) (X + (size_t) t * K);
 #pragma unroll
-                for (int u = 0; u < 4; u++) {
+                for (int u = 0; u < 8; u++) {
                     int i = base + 32 * u;
                     if (i < K8) acc[t] += dot8(wv[u], x[i]);
                 }
@@ -301,7 +301,7 @@ extern "C" __global__ void gemv_bf16(const bf16* __restrict__ W, const bf16* __r
         }
     }
 #pragma unroll
-    for (int t = 0; t < 8; t++) {
+    for (int t = 0; t < 4; t++) {
         if (t < T) {
             float a = acc[t];
             for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
