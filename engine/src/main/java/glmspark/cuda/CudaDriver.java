@@ -23,10 +23,10 @@ final class CudaDriver {
     private static volatile CudaDriver instance;
     private static volatile String unavailable;
 
-    final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetAttribute, cuDeviceGetName, cuDeviceTotalMem,
+    final MethodHandle cuInit, cuDeviceGetCount, cuDeviceGet, cuDeviceGetAttribute, cuDeviceGetName,
             cuDevicePrimaryCtxRetain, cuCtxSetCurrent, cuMemGetInfo, cuMemAlloc, cuMemFree, cuMemAllocHost, cuMemFreeHost,
-            cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyHtoDAsync, cuMemcpyDtoDAsync, cuMemsetD32Async, cuModuleLoadData,
-            cuModuleGetFunction, cuLaunchKernel, cuCtxSynchronize, cuGetErrorName, cuDriverGetVersion, cuStreamCreate,
+            cuMemcpyHtoD, cuMemcpyHtoDAsync, cuMemcpyDtoDAsync, cuMemsetD32Async, cuModuleLoadData,
+            cuModuleGetFunction, cuLaunchKernel, cuCtxSynchronize, cuGetErrorName, cuStreamCreate,
             cuStreamSynchronize, cuMemcpyDtoHAsync, cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch,
             cuGraphDestroy, cuGraphExecDestroy;
 
@@ -34,12 +34,10 @@ final class CudaDriver {
         FunctionDescriptor i_i = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
         FunctionDescriptor i_a = FunctionDescriptor.of(JAVA_INT, ADDRESS);
         cuInit = lib.fn("cuInit", i_i);
-        cuDriverGetVersion = lib.fn("cuDriverGetVersion", i_a);
         cuDeviceGetCount = lib.fn("cuDeviceGetCount", i_a);
         cuDeviceGet = lib.fn("cuDeviceGet", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         cuDeviceGetAttribute = lib.fn("cuDeviceGetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         cuDeviceGetName = lib.fn("cuDeviceGetName", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-        cuDeviceTotalMem = lib.fn("cuDeviceTotalMem_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         // cuDevicePrimaryCtxRetain + cuCtxSetCurrent: cuCtxCreate's signature changed in CUDA 13
         cuDevicePrimaryCtxRetain = lib.fn("cuDevicePrimaryCtxRetain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         cuCtxSetCurrent = lib.fn("cuCtxSetCurrent", i_a);
@@ -50,7 +48,6 @@ final class CudaDriver {
         cuMemAllocHost = lib.fn("cuMemAllocHost_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
         cuMemFreeHost = lib.fn("cuMemFreeHost", i_a);
         cuMemcpyHtoD = lib.fn("cuMemcpyHtoD_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
-        cuMemcpyDtoH = lib.fn("cuMemcpyDtoH_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
         cuMemcpyHtoDAsync = lib.fn("cuMemcpyHtoDAsync_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS));
         cuMemcpyDtoDAsync = lib.fn("cuMemcpyDtoDAsync_v2", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS));
         cuMemsetD32Async = lib.fn("cuMemsetD32Async", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS));
