@@ -77,6 +77,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "CPU threads (default: all)")
     int threads;
 
+    @Option(names = "--backend", description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}: CUDA where a device is present)")
+    String backend = "auto";
+
+    @Option(names = "--device", description = "CUDA device ordinal (default: the first)")
+    int device = -1;
+
     @Option(names = "--special-in-content", description = "parse special-token strings inside message contents (transformers' behaviour); by default they stay plain text")
     boolean specialInContent;
 
@@ -94,7 +100,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int errors = 0;
-        try (Engine engine = Engine.open(EngineOptions.of(model).withThreads(threads).withBatch(512, batchSize));
+        try (Engine engine = Engine.open(EngineOptions.of(model).withThreads(threads).withBatch(512, batchSize)
+                .withBackend(backend).withDevice(device));
              PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), false)) {
             SamplingParams params = sampling(engine);
             List<Pending> pending = new ArrayList<>();
