@@ -1,0 +1,141 @@
+package glmspark.quant;
+
+import glmspark.format.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Dequantisation of whole blocks straight from a mapped segment into a float array, with 16-lane vectors when
+ * the preferred float vector has 16 lanes (AVX-512), else through {@link Quants}' scalar code. Values are the
+ * scalar code's bit for bit: the same float products in the same order (e.g. Q4_K's {@code d1 * q - m1} is a
+ * multiply then a subtract, never an fma).
+ */
+final class QuantRows {
+
+    private static final VectorSpecies<Float> F = QuantMatrix.F;
+    private static final boolean V16 = F.length() == 16;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<byte[]> RAW = ThreadLocal.withInitial(() -> new byte[0]);
+
+    private QuantRows() {
+    }
+
+    /** {@code n} elements (whole blocks) of the blocks at byte {@code src} into {@code w[wo ...]}. */
+    static void dequantize(DType type, MemorySegment seg, long src, int n, float[] w, int wo) {
+        if (V16) {
+            switch (type) {
+                case Q8_0 -> {
+                    for (int b = 0; b < n; b += 32, src += 34) q8_0(seg, src, w, wo + b);
+                    return;
+                }
+                case Q4_K -> {
+                    for (int b = 0; b < n; b += 256, src += 144) q4_K(seg, src, w, wo + b);
+                    return;
+                }
+                case Q6_K -> {
+                    for (int b = 0; b < n; b += 256, src += 210) q6_K(seg, src, w, wo + b);
+                    return;
+                }
+                case Q5_0 -> {
+                    for (int b = 0; b < n; b += 32, src += 22) q5_0(seg, src, w, wo + b);
+                    return;
+                }
+                default -> {
+                }
+            }
+        }
+        int bytes = n / type.blockSize * type.blockBytes;
+        byte[] raw = RAW.get();
+        if (raw.length < bytes) RAW.set(raw = new byte[bytes]);
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, src, raw, 0, bytes);
+        Quants.dequantize(type, raw, 0, w, wo, n);
+    }
+
+    private static float f16(MemorySegment seg, long o) {
+        return Float.float16ToFloat(seg.get(F16, o));
+    }
+
+    private static FloatVector floats(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static ByteVector bytes(MemorySegment seg, long o) {
+        return ByteVector.fromMemorySegment(B, seg, o, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static void q8_0(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        floats(bytes(seg, o + 2)).mul(d).intoArray(y, yo);
+        floats(bytes(seg, o + 18)).mul(d).intoArray(y, yo + 16);
+    }
+
+    static void q4_K(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o), dmin = f16(seg, o + 2);
+        long s = o + 4, q = o + 16;
+        for (int is = 0; is < 8; is += 2, q += 32, yo += 64) {
+            float d1 = d * scale(seg, s, is), m1 = dmin * min(seg, s, is);
+            float d2 = d * scale(seg, s, is + 1), m2 = dmin * min(seg, s, is + 1);
+            for (int h = 0; h < 32; h += 16) {
+                ByteVector v = bytes(seg, q + h);
+                floats(v.and((byte) 0xF)).mul(d1).sub(m1).intoArray(y, yo + h);
+                floats(v.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, yo + 32 + h);
+            }
+        }
+    }
+
+    private static int u8(MemorySegment seg, long o) {
+        return seg.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
+    }
+
+    /** Quants.scale / Quants.min read from the segment: 6-bit scale and min of sub-block j. */
+    private static int scale(MemorySegment seg, long q, int j) {
+        return j < 4 ? u8(seg, q + j) & 63 : (u8(seg, q + j + 4) & 0xF) | ((u8(seg, q + j - 4) >> 6) << 4);
+    }
+
+    private static int min(MemorySegment seg, long q, int j) {
+        return j < 4 ? u8(seg, q + j + 4) & 63 : (u8(seg, q + j + 4) >> 4) | ((u8(seg, q + j) >> 6) << 4);
+    }
+
+    static void q6_K(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o + 208);
+        long ql = o, qh = o + 128, sc = o + 192;
+        for (int n = 0; n < 256; n += 128, ql += 64, qh += 32, sc += 8, yo += 128)
+            for (int l = 0; l < 32; l += 16) {
+                int is = l / 16;
+                ByteVector a = bytes(seg, ql + l), b = bytes(seg, ql + l + 32), h = bytes(seg, qh + l);
+                ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                ByteVector q2 = b.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                ByteVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                floats(q1).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(y, yo + l);
+                floats(q2).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(y, yo + l + 32);
+                floats(q3).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(y, yo + l + 64);
+                floats(q4).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(y, yo + l + 96);
+            }
+    }
+
+    private static final IntVector IOTA = IntVector.fromArray(I, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
+
+    static void q5_0(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        int qh = seg.get(U32, o + 2);
+        IntVector q = (IntVector) bytes(seg, o + 6).convertShape(VectorOperators.B2I, I, 0);
+        IntVector h = IntVector.broadcast(I, qh);
+        IntVector h0 = h.lanewise(VectorOperators.LSHR, IOTA).and(1).lanewise(VectorOperators.LSHL, 4);
+        IntVector h1 = h.lanewise(VectorOperators.LSHR, IOTA.add(16)).and(1).lanewise(VectorOperators.LSHL, 4);
+        IntVector lo = q.and(0xF).or(h0).sub(16), hi = q.lanewise(VectorOperators.LSHR, 4).and(0xF).or(h1).sub(16);
+        ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(y, yo);
+        ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(y, yo + 16);
+    }
+}
