@@ -62,6 +62,13 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
+        if (T == 1 && type == DType.Q8_0 && QuantRows.V16) {
+            // decode: dequantise in registers (no scratch round trip), 4 rows share each activation load
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4) QuantRows.dotQ8_0x4(data, (long) j * rowBytes, rowBytes, K, x, y, j);
+            if (j == rowTo) return;
+            rowFrom = j;
+        }
         int KC = Math.min(K_CHUNK, K);
         int tb = Math.min(Math.max(4, ACTIVATION_BLOCK_BYTES / (K * Float.BYTES) / 4 * 4), Math.max(4, T));
         float[] w = SCRATCH.get();

@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
 final class QuantRows {
 
     private static final VectorSpecies<Float> F = QuantMatrix.F;
-    private static final boolean V16 = F.length() == 16;
+    static final boolean V16 = F.length() == 16;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -78,6 +78,31 @@ final class QuantRows {
         float d = f16(seg, o);
         floats(bytes(seg, o + 2)).mul(d).intoArray(y, yo);
         floats(bytes(seg, o + 18)).mul(d).intoArray(y, yo + 16);
+    }
+
+    /**
+     * y[j + r] = row (j + r) . x for 4 Q8_0 rows starting at byte {@code base}: each weight vector is dequantised
+     * in registers exactly as {@link #q8_0} writes it, then fma'd into its row's accumulator (lane i: k = i mod 16).
+     */
+    static void dotQ8_0x4(MemorySegment seg, long base, int rowBytes, int K, float[] x, float[] y, int j) {
+        long b0 = base, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < K; k += 32, b0 += 34, b1 += 34, b2 += 34, b3 += 34) {
+            FloatVector x0 = FloatVector.fromArray(F, x, k), x1 = FloatVector.fromArray(F, x, k + 16);
+            float d0 = f16(seg, b0), d1 = f16(seg, b1), d2 = f16(seg, b2), d3 = f16(seg, b3);
+            a0 = floats(bytes(seg, b0 + 2)).mul(d0).fma(x0, a0);
+            a1 = floats(bytes(seg, b1 + 2)).mul(d1).fma(x0, a1);
+            a2 = floats(bytes(seg, b2 + 2)).mul(d2).fma(x0, a2);
+            a3 = floats(bytes(seg, b3 + 2)).mul(d3).fma(x0, a3);
+            a0 = floats(bytes(seg, b0 + 18)).mul(d0).fma(x1, a0);
+            a1 = floats(bytes(seg, b1 + 18)).mul(d1).fma(x1, a1);
+            a2 = floats(bytes(seg, b2 + 18)).mul(d2).fma(x1, a2);
+            a3 = floats(bytes(seg, b3 + 18)).mul(d3).fma(x1, a3);
+        }
+        y[j] = glmspark.cpu.Lanes.sum(a0);
+        y[j + 1] = glmspark.cpu.Lanes.sum(a1);
+        y[j + 2] = glmspark.cpu.Lanes.sum(a2);
+        y[j + 3] = glmspark.cpu.Lanes.sum(a3);
     }
 
     static void q4_K(MemorySegment seg, long o, float[] y, int yo) {
