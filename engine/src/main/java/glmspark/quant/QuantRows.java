@@ -36,19 +36,19 @@ final class QuantRows {
         if (V16) {
             switch (type) {
                 case Q8_0 -> {
-                    for (int b = 0; b < n; b += 32, src += 34) q8_0(seg, src, w, wo + b);
+                    for (int i = 0; i < n / 32; i++) q8_0(seg, src + 34L * i, w, wo + 32 * i);
                     return;
                 }
                 case Q4_K -> {
-                    for (int b = 0; b < n; b += 256, src += 144) q4_K(seg, src, w, wo + b);
+                    for (int i = 0; i < n / 256; i++) q4_K(seg, src + 144L * i, w, wo + 256 * i);
                     return;
                 }
                 case Q6_K -> {
-                    for (int b = 0; b < n; b += 256, src += 210) q6_K(seg, src, w, wo + b);
+                    for (int i = 0; i < n / 256; i++) q6_K(seg, src + 210L * i, w, wo + 256 * i);
                     return;
                 }
                 case Q5_0 -> {
-                    for (int b = 0; b < n; b += 32, src += 22) q5_0(seg, src, w, wo + b);
+                    for (int i = 0; i < n / 32; i++) q5_0(seg, src + 22L * i, w, wo + 32 * i);
                     return;
                 }
                 default -> {
@@ -87,17 +87,22 @@ final class QuantRows {
     static void dotQ8_0x4(MemorySegment seg, long base, int rowBytes, int K, float[] x, float[] y, int j) {
         long b0 = base, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0; k < K; k += 32, b0 += 34, b1 += 34, b2 += 34, b3 += 34) {
+        // an int block offset (not long induction variables) keeps this a counted loop for C2
+        for (int k = 0, o = 0; k < K; k += 32, o += 34) {
             FloatVector x0 = FloatVector.fromArray(F, x, k), x1 = FloatVector.fromArray(F, x, k + 16);
-            float d0 = f16(seg, b0), d1 = f16(seg, b1), d2 = f16(seg, b2), d3 = f16(seg, b3);
-            a0 = floats(bytes(seg, b0 + 2)).mul(d0).fma(x0, a0);
-            a1 = floats(bytes(seg, b1 + 2)).mul(d1).fma(x0, a1);
-            a2 = floats(bytes(seg, b2 + 2)).mul(d2).fma(x0, a2);
-            a3 = floats(bytes(seg, b3 + 2)).mul(d3).fma(x0, a3);
-            a0 = floats(bytes(seg, b0 + 18)).mul(d0).fma(x1, a0);
-            a1 = floats(bytes(seg, b1 + 18)).mul(d1).fma(x1, a1);
-            a2 = floats(bytes(seg, b2 + 18)).mul(d2).fma(x1, a2);
-            a3 = floats(bytes(seg, b3 + 18)).mul(d3).fma(x1, a3);
+            float d;
+            d = f16(seg, b0 + o);
+            a0 = floats(bytes(seg, b0 + o + 2)).mul(d).fma(x0, a0);
+            a0 = floats(bytes(seg, b0 + o + 18)).mul(d).fma(x1, a0);
+            d = f16(seg, b1 + o);
+            a1 = floats(bytes(seg, b1 + o + 2)).mul(d).fma(x0, a1);
+            a1 = floats(bytes(seg, b1 + o + 18)).mul(d).fma(x1, a1);
+            d = f16(seg, b2 + o);
+            a2 = floats(bytes(seg, b2 + o + 2)).mul(d).fma(x0, a2);
+            a2 = floats(bytes(seg, b2 + o + 18)).mul(d).fma(x1, a2);
+            d = f16(seg, b3 + o);
+            a3 = floats(bytes(seg, b3 + o + 2)).mul(d).fma(x0, a3);
+            a3 = floats(bytes(seg, b3 + o + 18)).mul(d).fma(x1, a3);
         }
         y[j] = glmspark.cpu.Lanes.sum(a0);
         y[j + 1] = glmspark.cpu.Lanes.sum(a1);
@@ -105,16 +110,28 @@ final class QuantRows {
         y[j + 3] = glmspark.cpu.Lanes.sum(a3);
     }
 
+    /** 16 bytes as unsigned int lanes: bit work happens in int lanes (AVX-512 has no byte shifts). */
+    private static IntVector u8s(MemorySegment seg, long o) {
+        return ((IntVector) bytes(seg, o).convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+    }
+
+    private static FloatVector floats(IntVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.I2F, F, 0);
+    }
+
     static void q4_K(MemorySegment seg, long o, float[] y, int yo) {
         float d = f16(seg, o), dmin = f16(seg, o + 2);
-        long s = o + 4, q = o + 16;
-        for (int is = 0; is < 8; is += 2, q += 32, yo += 64) {
+        // int loop counters only: C2 leaves loops with long induction variables unoptimised
+        long s = o + 4;
+        for (int is = 0; is < 8; is += 2) {
+            long q = o + 16 + 16 * is;
+            int yb = yo + 32 * is;
             float d1 = d * scale(seg, s, is), m1 = dmin * min(seg, s, is);
             float d2 = d * scale(seg, s, is + 1), m2 = dmin * min(seg, s, is + 1);
             for (int h = 0; h < 32; h += 16) {
-                ByteVector v = bytes(seg, q + h);
-                floats(v.and((byte) 0xF)).mul(d1).sub(m1).intoArray(y, yo + h);
-                floats(v.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, yo + 32 + h);
+                IntVector v = u8s(seg, q + h);
+                floats(v.and(0xF)).mul(d1).sub(m1).intoArray(y, yb + h);
+                floats(v.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, yb + 32 + h);
             }
         }
     }
@@ -134,20 +151,22 @@ final class QuantRows {
 
     static void q6_K(MemorySegment seg, long o, float[] y, int yo) {
         float d = f16(seg, o + 208);
-        long ql = o, qh = o + 128, sc = o + 192;
-        for (int n = 0; n < 256; n += 128, ql += 64, qh += 32, sc += 8, yo += 128)
+        for (int half = 0; half < 2; half++) {
+            long ql = o + 64 * half, qh = o + 128 + 32 * half, sc = o + 192 + 8 * half;
+            int yb = yo + 128 * half;
             for (int l = 0; l < 32; l += 16) {
-                int is = l / 16;
-                ByteVector a = bytes(seg, ql + l), b = bytes(seg, ql + l + 32), h = bytes(seg, qh + l);
-                ByteVector q1 = a.and((byte) 0xF).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                ByteVector q2 = b.and((byte) 0xF).or(h.lanewise(VectorOperators.LSHR, 2).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                ByteVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                floats(q1).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(y, yo + l);
-                floats(q2).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(y, yo + l + 32);
-                floats(q3).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(y, yo + l + 64);
-                floats(q4).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(y, yo + l + 96);
+                int is = l >> 4;
+                IntVector a = u8s(seg, ql + l), b = u8s(seg, ql + l + 32), h = u8s(seg, qh + l);
+                IntVector q1 = a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+                IntVector q2 = b.and(0xF).or(h.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32);
+                IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).sub(32);
+                IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32);
+                floats(q1).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(y, yb + l);
+                floats(q2).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(y, yb + l + 32);
+                floats(q3).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(y, yb + l + 64);
+                floats(q4).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(y, yb + l + 96);
             }
+        }
     }
 
     private static final IntVector IOTA = IntVector.fromArray(I, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
