@@ -4,6 +4,8 @@ import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -149,24 +151,52 @@ final class QuantRows {
         return j < 4 ? u8(seg, q + j + 4) & 63 : (u8(seg, q + j + 4) >> 4) | ((u8(seg, q + j) >> 6) << 4);
     }
 
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    /** Lane i of 64 takes byte i mod 32: one half-block's 32 qh bytes twice. */
+    private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B64, i -> i & 31);
+    /** 16-bit shift counts: bytes 0-31 by the first, bytes 32-63 by the second. */
+    private static final ShortVector SHL_4_2 = ShortVector.fromArray(S32, counts(4, 2), 0);
+    private static final ShortVector SHR_0_2 = ShortVector.fromArray(S32, counts(0, 2), 0);
+
+    private static short[] counts(int first, int second) {
+        short[] c = new short[32];
+        for (int i = 0; i < 32; i++) c[i] = (short) (i < 16 ? first : second);
+        return c;
+    }
+
+    /**
+     * Q6_K on 64-byte vectors. Per half block (128 weights): the 64 ql bytes give the low nibbles of weights 0-63
+     * (AND 0xF) and of 64-127 (16-bit shift right by 4, then AND: the bits shifted in from the next byte are
+     * masked off); the 32 qh bytes, duplicated, give the two high bits of each: (h << 4, h << 2) & 0x30 for
+     * weights 0-63 and (h, h >> 2) & 0x30 for 64-127. The 16 weights of vector p share scale 8 * half + p.
+     */
     static void q6_K(MemorySegment seg, long o, float[] y, int yo) {
         float d = f16(seg, o + 208);
         for (int half = 0; half < 2; half++) {
             long ql = o + 64 * half, qh = o + 128 + 32 * half, sc = o + 192 + 8 * half;
             int yb = yo + 128 * half;
-            for (int l = 0; l < 32; l += 16) {
-                int is = l >> 4;
-                IntVector a = u8s(seg, ql + l), b = u8s(seg, ql + l + 32), h = u8s(seg, qh + l);
-                IntVector q1 = a.and(0xF).or(h.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-                IntVector q2 = b.and(0xF).or(h.and(0xC).lanewise(VectorOperators.LSHL, 2)).sub(32);
-                IntVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and(0x30)).sub(32);
-                IntVector q4 = b.lanewise(VectorOperators.LSHR, 4).or(h.and(0xC0).lanewise(VectorOperators.LSHR, 2)).sub(32);
-                floats(q1).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is)).intoArray(y, yb + l);
-                floats(q2).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 2)).intoArray(y, yb + l + 32);
-                floats(q3).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 4)).intoArray(y, yb + l + 64);
-                floats(q4).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + is + 6)).intoArray(y, yb + l + 96);
+            ByteVector l = ByteVector.fromMemorySegment(B64, seg, ql, ByteOrder.LITTLE_ENDIAN);
+            ByteVector h = qh + 64 <= seg.byteSize()
+                    ? ByteVector.fromMemorySegment(B64, seg, qh, ByteOrder.LITTLE_ENDIAN).rearrange(TWICE)
+                    : ByteVector.fromArray(B64, tail32(seg, qh), 0).rearrange(TWICE);
+            ShortVector hs = h.reinterpretAsShorts();
+            ByteVector lo = l.and((byte) 0xF)
+                    .or(hs.lanewise(VectorOperators.LSHL, SHL_4_2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            ByteVector hi = l.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF)
+                    .or(hs.lanewise(VectorOperators.LSHR, SHR_0_2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            for (int p = 0; p < 4; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + p)).intoArray(y, yb + 16 * p);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + 4 + p)).intoArray(y, yb + 64 + 16 * p);
             }
         }
+    }
+
+    /** The 32 bytes at {@code o} in a 64-byte array (a 64-byte load there would run past the segment's end). */
+    private static byte[] tail32(MemorySegment seg, long o) {
+        byte[] b = new byte[64];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, o, b, 0, 32);
+        return b;
     }
 
     private static final IntVector IOTA = IntVector.fromArray(I, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
