@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
         description = "Prefill (pp) and decode (tg) tokens/s at several batch sizes, with the memory roofline.")
 public final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model folder")
+    @Option(names = "--model", required = true, description = "Hugging Face model folder or GGUF file (e.g. the --gguf file itself)")
     Path model;
 
     @Option(names = "--threads", description = "CPU threads (default: all)")

@@ -25,18 +25,20 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "the .gguf file to write")
     Path out;
 
-    @Option(names = "--type", required = true, description = "q8_0, q4_k, bf16 or f32 (norms, biases and matrices whose rows are not whole blocks stay f32)")
+    @Option(names = "--type", required = true, description = "q8_0, q4_k, q4_k_m, bf16 or f32. q4_k_m mixes Q4_K/Q6_K (Q5_0/Q8_0 fallbacks) as llama-quantize's Q4_K_M; "
+            + "otherwise norms, biases and matrices whose rows are not whole blocks stay f32")
     String type;
 
     @Override
     public Integer call() throws Exception {
-        DType t = switch (type.toLowerCase(Locale.ROOT)) {
-            case "q8_0" -> DType.Q8_0;
-            case "q4_k" -> DType.Q4_K;
-            case "bf16" -> DType.BF16;
-            case "f32" -> DType.F32;
+        GgufExport.FileType t = switch (type.toLowerCase(Locale.ROOT)) {
+            case "q8_0" -> GgufExport.FileType.Q8_0;
+            case "q4_k" -> GgufExport.FileType.Q4_K;
+            case "q4_k_m" -> GgufExport.FileType.Q4_K_M;
+            case "bf16" -> GgufExport.FileType.BF16;
+            case "f32" -> GgufExport.FileType.F32;
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--type '" + type + "' is not one of q8_0, q4_k, bf16, f32");
+                    "--type '" + type + "' is not one of q8_0, q4_k, q4_k_m, bf16, f32");
         };
         if (out.toAbsolutePath().getParent() != null) java.nio.file.Files.createDirectories(out.toAbsolutePath().getParent());
         long start = System.nanoTime();

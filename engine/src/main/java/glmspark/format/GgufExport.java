@@ -3,6 +3,7 @@ package glmspark.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import glmspark.quant.ModelQuantizer;
+import glmspark.quant.QuantMix;
 import glmspark.quant.Quants;
 
 import java.io.IOException;
@@ -27,7 +28,9 @@ import java.util.stream.IntStream;
  *
  * <p>Tensor types: for F32 everything is F32. Otherwise 1-D tensors (norms, biases) are F32, as llama.cpp keeps
  * them; a 2-D tensor whose row length is a whole number of the type's blocks gets the type; any other 2-D tensor is
- * F32 (llama.cpp would fall back to another quantised type or F16; F32 loses nothing).
+ * F32 (llama.cpp would fall back to another quantised type or F16; F32 loses nothing). Q4_K_M chooses each
+ * matrix's type as llama-quantize does from our BF16 file ({@link QuantMix}), fallbacks included, so its tensors
+ * are byte for byte llama-quantize's.
  */
 public final class GgufExport {
 
@@ -38,15 +41,36 @@ public final class GgufExport {
     private GgufExport() {
     }
 
+    /**
+     * A file's quantisation: its llama.cpp number (general.file_type, LLAMA_FTYPE_*) and default matrix type.
+     * Q4_K is every matrix Q4_K (llama.cpp's number for it is MOSTLY_Q4_K_S); Q4_K_M mixes types as llama-quantize
+     * does (see {@link QuantMix}).
+     */
+    public enum FileType {
+        F32(0, DType.F32), BF16(32, DType.BF16), Q8_0(7, DType.Q8_0), Q4_K(14, DType.Q4_K), Q4_K_M(15, DType.Q4_K);
+
+        public final int llamaFtype;
+        public final DType base;
+
+        FileType(int llamaFtype, DType base) {
+            this.llamaFtype = llamaFtype;
+            this.base = base;
+        }
+
+        static FileType of(DType type) {
+            return switch (type) {
+                case F32 -> F32;
+                case BF16 -> BF16;
+                case Q8_0 -> Q8_0;
+                case Q4_K -> Q4_K;
+                default -> throw new IllegalArgumentException("export to " + type + " is not supported (supported: F32, BF16, Q8_0, Q4_K, Q4_K_M)");
+            };
+        }
+    }
+
     /** The llama.cpp file type number (general.file_type, LLAMA_FTYPE_*) of an output type. */
     static int fileType(DType type) {
-        return switch (type) {
-            case F32 -> 0;   // ALL_F32
-            case BF16 -> 32; // MOSTLY_BF16
-            case Q8_0 -> 7;  // MOSTLY_Q8_0
-            case Q4_K -> 14; // MOSTLY_Q4_K_S: every matrix Q4_K
-            default -> throw new IllegalArgumentException("export to " + type + " is not supported (supported: F32, BF16, Q8_0, Q4_K)");
-        };
+        return FileType.of(type).llamaFtype;
     }
 
     /** The type a tensor of this shape is stored as when the file's type is {@code type}. */
@@ -55,8 +79,36 @@ public final class GgufExport {
         return ModelQuantizer.fits(shape, type) ? type : DType.F32;
     }
 
+    /** Every tensor's type (by GGUF name, in {@code tensors}' order) in a file of type {@code type}. */
+    static Map<String, DType> tensorTypes(java.util.Collection<TensorData> tensors, FileType type, int nLayers) throws ModelFormatException {
+        Map<String, DType> types = new LinkedHashMap<>();
+        if (type != FileType.Q4_K_M) {
+            for (TensorData t : tensors) types.put(ggufName(t), tensorType(t.shape(), type.base));
+            return types;
+        }
+        // what llama-quantize is given: our BF16 file (1-D tensors F32, matrices BF16)
+        List<QuantMix.Tensor> mix = new ArrayList<>();
+        for (TensorData t : tensors) mix.add(new QuantMix.Tensor(ggufName(t), ne(t.shape()), tensorType(t.shape(), DType.BF16)));
+        return QuantMix.q4_K_M(mix, nLayers);
+    }
+
+    private static String ggufName(TensorData t) throws ModelFormatException {
+        String name = GgufModel.ggufName(t.name());
+        if (name == null) throw new ModelFormatException(t.file(), "tensor '" + t.name() + "' has no llama.cpp glm4 name");
+        return name;
+    }
+
+    private static long[] ne(long[] shape) {
+        long[] ne = new long[shape.length];
+        for (int i = 0; i < ne.length; i++) ne[i] = shape[ne.length - 1 - i];
+        return ne;
+    }
+
     public static Result export(Path modelDir, Path out, DType type) throws IOException {
-        fileType(type);
+        return export(modelDir, out, FileType.of(type));
+    }
+
+    public static Result export(Path modelDir, Path out, FileType type) throws IOException {
         try (ModelFolder folder = ModelFolder.open(modelDir)) {
             if (folder.ggufVocab() != null) throw new ModelFormatException(modelDir, "is already a GGUF file; give a Hugging Face folder");
             ModelConfig c = folder.config();
@@ -64,7 +116,7 @@ public final class GgufExport {
             w.putString("general.architecture", "glm4");
             w.putString("general.name", modelDir.toAbsolutePath().normalize().getFileName().toString());
             w.putU32("general.quantization_version", 2);
-            w.putU32("general.file_type", fileType(type));
+            w.putU32("general.file_type", type.llamaFtype);
             w.putU32("glm4.context_length", c.maxPositionEmbeddings());
             w.putU32("glm4.embedding_length", c.hiddenSize());
             w.putU32("glm4.block_count", c.numLayers());
@@ -87,15 +139,10 @@ public final class GgufExport {
             putTokenizer(w, modelDir, c);
 
             // Each tensor is converted while the writer streams it (one tensor in memory at a time).
-            Map<String, DType> types = new LinkedHashMap<>();
+            Map<String, DType> types = tensorTypes(folder.tensors().values(), type, c.numLayers());
             for (TensorData t : folder.tensors().values()) {
-                String name = GgufModel.ggufName(t.name());
-                if (name == null) throw new ModelFormatException(t.file(), "tensor '" + t.name() + "' has no llama.cpp glm4 name");
-                DType want = tensorType(t.shape(), type);
-                long[] ne = new long[t.shape().length];
-                for (int i = 0; i < ne.length; i++) ne[i] = t.shape()[ne.length - 1 - i];
-                w.addTensor(name, ne, want, a -> convert(t, want, a));
-                types.put(name, want);
+                DType want = types.get(ggufName(t));
+                w.addTensor(ggufName(t), ne(t.shape()), want, a -> convert(t, want, a));
             }
             w.write(out);
             return new Result(types, Files.size(out));

@@ -23,8 +23,8 @@ public final class ModelQuantizer {
 
     /** Quantised copies (allocated in {@code arena}) of the fitting matrices of {@code tensors}; others unchanged. */
     public static Map<String, TensorData> quantize(Map<String, TensorData> tensors, DType type, Arena arena) {
-        if (type != DType.Q8_0 && type != DType.Q4_K && type != DType.F32 && type != DType.BF16)
-            throw new IllegalArgumentException("quantisation to " + type + " is not supported (supported: Q8_0, Q4_K, BF16, F32)");
+        if (type == DType.Q4_0 || type == DType.Q5_K)
+            throw new IllegalArgumentException("quantisation to " + type + " is not supported (supported: Q8_0, Q6_K, Q5_0, Q4_K, BF16, F16, F32)");
         Map<String, TensorData> out = new ConcurrentHashMap<>();
         tensors.values().parallelStream().forEach(t -> out.put(t.name(), convert(t, type, arena)));
         Map<String, TensorData> ordered = new LinkedHashMap<>();

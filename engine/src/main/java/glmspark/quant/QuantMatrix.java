@@ -1,5 +1,6 @@
 package glmspark.quant;
 
+import glmspark.cpu.Lanes;
 import glmspark.format.DType;
 import glmspark.tensor.MappedMatrix;
 import jdk.incubator.vector.FloatVector;
@@ -11,17 +12,25 @@ import java.lang.foreign.ValueLayout;
 /**
  * A weight matrix in a ggml block-quantised layout (Q8_0, Q4_0, Q5_0, Q4_K, Q5_K, Q6_K), memory-mapped.
  *
- * <p>Fused dequantise-and-dot: four weight rows at a time are copied out of the mapping and dequantised into a
- * small float buffer (L1-resident, never the whole matrix), then each of the T activation rows is dotted with them
- * using one vector accumulator per output element (fma over k in order, one lane reduction, scalar tail). The
- * dequantised values do not depend on T or the row split, and neither does the dot's order, so every output
- * element is computed the same way whatever the batch: exactly what {@code F32Matrix} computes on the dequantised
- * weights.
+ * <p>Dequantise a tile once, use it for every activation row: per group of 4 weight rows, k runs in chunks of
+ * {@link #K_CHUNK} columns (whole blocks); the chunk is dequantised straight from the mapping with vector code
+ * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
+ * block (kept in L2) in {@link QuantTiles}' register tiles (4 rows x 4 tokens, 4 x 1 for the rest). Decode
+ * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once.
+ *
+ * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
+ * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
+ * F32Matrix on the dequantised weights.
  */
 public final class QuantMatrix extends MappedMatrix {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int GROUP = 4;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Columns dequantised per chunk: 4 rows x 1024 floats = 16 KiB; a multiple of every block size. */
+    static final int K_CHUNK = 1024;
+    /** Activation bytes a token block may hold (about half a 1 MiB L2). */
+    static final int ACTIVATION_BLOCK_BYTES = 512 * 1024;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     private final DType type;
     private final int rowBytes;
@@ -48,53 +57,59 @@ public final class QuantMatrix extends MappedMatrix {
 
     @Override
     public void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
-        int K = cols;
-        byte[] raw = new byte[GROUP * rowBytes];
-        float[] w = new float[GROUP * K];
-        for (int j = rowFrom; j < rowTo; j += GROUP) {
-            int g = Math.min(GROUP, rowTo - j);
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) j * rowBytes, raw, 0, g * rowBytes);
-            for (int r = 0; r < g; r++) Quants.dequantize(type, raw, r * rowBytes, w, r * K, K);
-            if (g == GROUP) {
-                for (int t = 0; t < T; t++) dot4(w, x, t * K, y, t * yStride + j);
-            } else {
-                for (int t = 0; t < T; t++)
-                    for (int r = 0; r < g; r++) y[t * yStride + j + r] = dot(w, r * K, x, t * K);
+        int K = cols, L = F.length();
+        if (K % L != 0) {
+            matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
+            return;
+        }
+        if (T == 1 && type == DType.Q8_0 && QuantRows.V16) {
+            // decode: dequantise in registers (no scratch round trip), 4 rows share each activation load
+            int j = rowFrom;
+            for (; j + 4 <= rowTo; j += 4) QuantRows.dotQ8_0x4(data, (long) j * rowBytes, rowBytes, K, x, y, j);
+            if (j == rowTo) return;
+            rowFrom = j;
+        }
+        int KC = Math.min(K_CHUNK, K);
+        int tb = Math.min(Math.max(4, ACTIVATION_BLOCK_BYTES / (K * Float.BYTES) / 4 * 4), Math.max(4, T));
+        float[] w = SCRATCH.get();
+        if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
+        float[] acc = ACC.get();
+        if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
+        for (int t0 = 0; t0 < T; t0 += tb) {
+            int t1 = Math.min(T, t0 + tb);
+            for (int j = rowFrom; j < rowTo; j += 4) {
+                int g = Math.min(4, rowTo - j);
+                for (int k0 = 0; k0 < K; k0 += KC) {
+                    int n = Math.min(KC, K - k0);
+                    for (int r = 0; r < 4; r++) {
+                        // rows past the range repeat the last one: computed, never written
+                        long src = (long) (j + Math.min(r, g - 1)) * rowBytes + (long) k0 / type.blockSize * type.blockBytes;
+                        QuantRows.dequantize(type, data, src, n, w, r * KC);
+                    }
+                    int t = t0;
+                    for (; t + 4 <= t1; t += 4) QuantTiles.chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
+                    for (; t < t1; t++) QuantTiles.chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, k0 == 0);
+                }
+                for (int t = t0; t < t1; t++)
+                    for (int r = 0; r < g; r++) y[t * yStride + j + r] = Lanes.sum(acc, ((t - t0) * 4 + r) * L, L);
             }
         }
     }
 
-    private float dot(float[] w, int wo, float[] x, int xo) {
-        int bound = F.loopBound(cols);
-        FloatVector a = FloatVector.zero(F);
-        for (int k = 0; k < bound; k += F.length())
-            a = FloatVector.fromArray(F, w, wo + k).fma(FloatVector.fromArray(F, x, xo + k), a);
-        float s = glmspark.cpu.Lanes.sum(a);
-        for (int k = bound; k < cols; k++) s += w[wo + k] * x[xo + k];
-        return s;
-    }
-
-    private void dot4(float[] w, float[] x, int xo, float[] y, int yo) {
+    /** Rows whose length is not a multiple of the vector length (tiny test models): plain dequantise and dot. */
+    private void matmulScalarTail(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols, bound = F.loopBound(K);
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int k = 0; k < bound; k += F.length()) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + k);
-            a0 = FloatVector.fromArray(F, w, k).fma(v, a0);
-            a1 = FloatVector.fromArray(F, w, K + k).fma(v, a1);
-            a2 = FloatVector.fromArray(F, w, 2 * K + k).fma(v, a2);
-            a3 = FloatVector.fromArray(F, w, 3 * K + k).fma(v, a3);
+        float[] w = new float[K];
+        for (int j = rowFrom; j < rowTo; j++) {
+            row(j, w, 0);
+            for (int t = 0; t < T; t++) {
+                FloatVector a = FloatVector.zero(F);
+                for (int k = 0; k < bound; k += F.length())
+                    a = FloatVector.fromArray(F, w, k).fma(FloatVector.fromArray(F, x, t * K + k), a);
+                float s = Lanes.sum(a);
+                for (int k = bound; k < K; k++) s += w[k] * x[t * K + k];
+                y[t * yStride + j] = s;
+            }
         }
-        float s0 = glmspark.cpu.Lanes.sum(a0), s1 = glmspark.cpu.Lanes.sum(a1);
-        float s2 = glmspark.cpu.Lanes.sum(a2), s3 = glmspark.cpu.Lanes.sum(a3);
-        for (int k = bound; k < K; k++) {
-            s0 += w[k] * x[xo + k];
-            s1 += w[K + k] * x[xo + k];
-            s2 += w[2 * K + k] * x[xo + k];
-            s3 += w[3 * K + k] * x[xo + k];
-        }
-        y[yo] = s0;
-        y[yo + 1] = s1;
-        y[yo + 2] = s2;
-        y[yo + 3] = s3;
     }
 }

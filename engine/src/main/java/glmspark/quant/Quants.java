@@ -145,6 +145,15 @@ public final class Quants {
             case Q4_K -> {
                 for (int b = 0; b < n / 256; b++) quantizeQ4_K(x, xo + 256 * b, out, o + 144 * b);
             }
+            case Q6_K -> {
+                for (int b = 0; b < n / 256; b++) quantizeQ6_K(x, xo + 256 * b, out, o + 210 * b);
+            }
+            case Q5_0 -> {
+                for (int b = 0; b < n / 32; b++) quantizeQ5_0(x, xo + 32 * b, out, o + 22 * b);
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) putF16(out, o + 2 * i, x[xo + i]);
+            }
             case F32 -> {
                 for (int i = 0; i < n; i++) {
                     int v = Float.floatToRawIntBits(x[xo + i]);
@@ -307,5 +316,127 @@ public final class Quants {
         int q = o + 16;
         for (int j = 0; j < 256; j += 64, q += 32)
             for (int l = 0; l < 32; l++) out[q + l] = (byte) (L[j + l] | (L[j + l + 32] << 4));
+    }
+
+    /** quantize_row_q5_0_ref: d = (value of largest magnitude) / -16, 5-bit codes truncated from x/d + 16.5. */
+    static void quantizeQ5_0(float[] x, int xo, byte[] out, int o) {
+        float amax = 0, max = 0;
+        for (int j = 0; j < 32; j++) {
+            float v = x[xo + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -16;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        putF16(out, o, d);
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            float x0 = x[xo + j] * id, x1 = x[xo + 16 + j] * id;
+            // C: MIN(31, (int8_t)(x + 16.5f)) stored as uint8_t
+            int xi0 = Math.min(31, (byte) (int) (x0 + 16.5f)) & 0xFF;
+            int xi1 = Math.min(31, (byte) (int) (x1 + 16.5f)) & 0xFF;
+            out[o + 6 + j] = (byte) ((xi0 & 0xF) | ((xi1 & 0xF) << 4));
+            qh |= ((xi0 & 0x10) >>> 4) << j;
+            qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
+        }
+        out[o + 2] = (byte) qh;
+        out[o + 3] = (byte) (qh >>> 8);
+        out[o + 4] = (byte) (qh >>> 16);
+        out[o + 5] = (byte) (qh >>> 24);
+    }
+
+    static final float GROUP_MAX_EPS = 1e-15f;
+
+    /**
+     * make_qx_quants with rmse_type 1 and no importance weights, for 16 values: a symmetric scale fit (weights x^2)
+     * searched over 18 candidate scales around -nmax/max. Codes (l + nmax) go to L[lo...].
+     */
+    static float qx(float[] x, int xo, int n, int nmax, int[] L, int lo) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        if (amax < GROUP_MAX_EPS) {
+            for (int i = 0; i < n; i++) L[lo + i] = 0;
+            return 0.f;
+        }
+        float iscale = -nmax / max;
+        float sumlx = 0, suml2 = 0;
+        for (int i = 0; i < n; i++) {
+            float xi = x[xo + i];
+            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
+            L[lo + i] = l + nmax;
+            float w = xi * xi;
+            sumlx += w * xi * l;
+            suml2 += w * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
+        float best = scale * sumlx;
+        for (int is = -9; is <= 9; is++) {
+            if (is == 0) continue;
+            iscale = -(nmax + 0.1f * is) / max;
+            sumlx = suml2 = 0;
+            for (int i = 0; i < n; i++) {
+                float xi = x[xo + i];
+                int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
+                float w = xi * xi;
+                sumlx += w * xi * l;
+                suml2 += w * l * l;
+            }
+            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+                for (int i = 0; i < n; i++)
+                    L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
+                scale = sumlx / suml2;
+                best = scale * sumlx;
+            }
+        }
+        return scale;
+    }
+
+    /** quantize_row_q6_K_ref: 16 sub-blocks of 16 with int8 scales under one f16 super-scale, 6-bit codes. */
+    static void quantizeQ6_K(float[] x, int xo, byte[] out, int o) {
+        int[] L = new int[256];
+        float[] scales = new float[16];
+        float maxScale = 0, maxAbsScale = 0;
+        for (int ib = 0; ib < 16; ib++) {
+            float scale = qx(x, xo + 16 * ib, 16, 32, L, 16 * ib);
+            scales[ib] = scale;
+            float abs = Math.abs(scale);
+            if (abs > maxAbsScale) {
+                maxAbsScale = abs;
+                maxScale = scale;
+            }
+        }
+        if (maxAbsScale < GROUP_MAX_EPS) {
+            for (int i = 0; i < 210; i++) out[o + i] = 0;
+            putF16(out, o + 208, 0.f);
+            return;
+        }
+        int ql = o, qh = o + 128, sc = o + 192;
+        float iscale = -128.f / maxScale;
+        putF16(out, o + 208, 1 / iscale);
+        for (int ib = 0; ib < 16; ib++) out[sc + ib] = (byte) Math.min(127, nearestInt(iscale * scales[ib]));
+        float d0 = f16(out, o + 208);
+        for (int j = 0; j < 16; j++) {
+            float d = d0 * out[sc + j];
+            if (d == 0) continue;
+            for (int ii = 0; ii < 16; ii++) {
+                int l = nearestInt(x[xo + 16 * j + ii] / d);
+                L[16 * j + ii] = Math.max(-32, Math.min(31, l)) + 32;
+            }
+        }
+        for (int j = 0; j < 256; j += 128, ql += 64, qh += 32)
+            for (int l = 0; l < 32; l++) {
+                int q1 = L[j + l] & 0xF, q2 = L[j + l + 32] & 0xF, q3 = L[j + l + 64] & 0xF, q4 = L[j + l + 96] & 0xF;
+                out[ql + l] = (byte) (q1 | (q3 << 4));
+                out[ql + l + 32] = (byte) (q2 | (q4 << 4));
+                out[qh + l] = (byte) ((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) | ((L[j + l + 96] >> 4) << 6));
+            }
     }
 }

@@ -218,7 +218,7 @@ class QuantizeCommandTest {
         cmd.setErr(new PrintWriter(err));
         Path out = dir.resolve("x.gguf");
         assertEquals(2, cmd.execute("quantize", "--model", Fixtures.path("glm4-tiny").toString(), "--out", out.toString(), "--type", "q5"));
-        assertTrue(err.toString().contains("--type 'q5' is not one of q8_0, q4_k, bf16, f32"), err.toString());
+        assertTrue(err.toString().contains("--type 'q5' is not one of q8_0, q4_k, q4_k_m, bf16, f32"), err.toString());
         // a folder with a tensor llama.cpp's glm4 has no name for
         Path model = dir.resolve("odd");
         RandomCheckpoint.write(model, RandomCheckpoint.tinyConfig().put("vocab_size", 1920), DType.F32, 1);

@@ -56,7 +56,7 @@ class GgmlParityTest {
     }
 
     @ParameterizedTest(name = "{0}: quantisation equals ggml's reference quantiser byte for byte")
-    @CsvSource({"Q8_0", "Q4_K"})
+    @CsvSource({"Q8_0", "Q4_K", "Q6_K", "Q5_0"})
     void quantisationEqualsGgml(DType type) throws Exception {
         try (Arena arena = Arena.ofConfined()) {
             Gguf in = Gguf.read(resource("random-f32.gguf"), arena);

@@ -37,10 +37,12 @@ class QuantMatrixTest {
         return b;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q5_K", "Q6_K"})
-    void kernelMatchesScalarReferenceAndIsBatchInvariant(DType type) {
-        int rows = 11, cols = 512, T = 7;
+    @ParameterizedTest(name = "{0} x {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"Q8_0,512", "Q4_0,512", "Q5_0,512", "Q4_K,512", "Q5_K,512", "Q6_K,512",
+            // longer than one 1024-column chunk, the last chunk partial
+            "Q8_0,1312", "Q5_0,1312", "Q4_K,1280", "Q6_K,1280"})
+    void kernelMatchesScalarReferenceAndIsBatchInvariant(DType type, int cols) {
+        int rows = 11, T = 7;
         byte[] raw = randomBlocks(type, rows, cols, type.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(raw.length);

@@ -1,0 +1,215 @@
+package glmspark.quant;
+
+import glmspark.format.DType;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Dequantisation of whole blocks straight from a mapped segment into a float array, with 16-lane vectors when
+ * the preferred float vector has 16 lanes (AVX-512), else through {@link Quants}' scalar code. Values are the
+ * scalar code's bit for bit: the same float products in the same order (e.g. Q4_K's {@code d1 * q - m1} is a
+ * multiply then a subtract, never an fma).
+ */
+final class QuantRows {
+
+    private static final VectorSpecies<Float> F = QuantMatrix.F;
+    static final boolean V16 = F.length() == 16;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<byte[]> RAW = ThreadLocal.withInitial(() -> new byte[0]);
+
+    private QuantRows() {
+    }
+
+    /** {@code n} elements (whole blocks) of the blocks at byte {@code src} into {@code w[wo ...]}. */
+    static void dequantize(DType type, MemorySegment seg, long src, int n, float[] w, int wo) {
+        if (V16) {
+            switch (type) {
+                case Q8_0 -> {
+                    for (int i = 0; i < n / 32; i++) q8_0(seg, src + 34L * i, w, wo + 32 * i);
+                    return;
+                }
+                case Q4_K -> {
+                    for (int i = 0; i < n / 256; i++) q4_K(seg, src + 144L * i, w, wo + 256 * i);
+                    return;
+                }
+                case Q6_K -> {
+                    for (int i = 0; i < n / 256; i++) q6_K(seg, src + 210L * i, w, wo + 256 * i);
+                    return;
+                }
+                case Q5_0 -> {
+                    for (int i = 0; i < n / 32; i++) q5_0(seg, src + 22L * i, w, wo + 32 * i);
+                    return;
+                }
+                default -> {
+                }
+            }
+        }
+        int bytes = n / type.blockSize * type.blockBytes;
+        byte[] raw = RAW.get();
+        if (raw.length < bytes) RAW.set(raw = new byte[bytes]);
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, src, raw, 0, bytes);
+        Quants.dequantize(type, raw, 0, w, wo, n);
+    }
+
+    private static float f16(MemorySegment seg, long o) {
+        return Float.float16ToFloat(seg.get(F16, o));
+    }
+
+    private static FloatVector floats(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    private static ByteVector bytes(MemorySegment seg, long o) {
+        return ByteVector.fromMemorySegment(B, seg, o, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static void q8_0(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        floats(bytes(seg, o + 2)).mul(d).intoArray(y, yo);
+        floats(bytes(seg, o + 18)).mul(d).intoArray(y, yo + 16);
+    }
+
+    /**
+     * y[j + r] = row (j + r) . x for 4 Q8_0 rows starting at byte {@code base}: each weight vector is dequantised
+     * in registers exactly as {@link #q8_0} writes it, then fma'd into its row's accumulator (lane i: k = i mod 16).
+     */
+    static void dotQ8_0x4(MemorySegment seg, long base, int rowBytes, int K, float[] x, float[] y, int j) {
+        long b0 = base, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        // an int block offset (not long induction variables) keeps this a counted loop for C2
+        for (int k = 0, o = 0; k < K; k += 32, o += 34) {
+            FloatVector x0 = FloatVector.fromArray(F, x, k), x1 = FloatVector.fromArray(F, x, k + 16);
+            float d;
+            d = f16(seg, b0 + o);
+            a0 = floats(bytes(seg, b0 + o + 2)).mul(d).fma(x0, a0);
+            a0 = floats(bytes(seg, b0 + o + 18)).mul(d).fma(x1, a0);
+            d = f16(seg, b1 + o);
+            a1 = floats(bytes(seg, b1 + o + 2)).mul(d).fma(x0, a1);
+            a1 = floats(bytes(seg, b1 + o + 18)).mul(d).fma(x1, a1);
+            d = f16(seg, b2 + o);
+            a2 = floats(bytes(seg, b2 + o + 2)).mul(d).fma(x0, a2);
+            a2 = floats(bytes(seg, b2 + o + 18)).mul(d).fma(x1, a2);
+            d = f16(seg, b3 + o);
+            a3 = floats(bytes(seg, b3 + o + 2)).mul(d).fma(x0, a3);
+            a3 = floats(bytes(seg, b3 + o + 18)).mul(d).fma(x1, a3);
+        }
+        y[j] = glmspark.cpu.Lanes.sum(a0);
+        y[j + 1] = glmspark.cpu.Lanes.sum(a1);
+        y[j + 2] = glmspark.cpu.Lanes.sum(a2);
+        y[j + 3] = glmspark.cpu.Lanes.sum(a3);
+    }
+
+    /** 16 bytes as unsigned int lanes: bit work happens in int lanes (AVX-512 has no byte shifts). */
+    private static IntVector u8s(MemorySegment seg, long o) {
+        return ((IntVector) bytes(seg, o).convertShape(VectorOperators.B2I, I, 0)).and(0xFF);
+    }
+
+    private static FloatVector floats(IntVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    static void q4_K(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o), dmin = f16(seg, o + 2);
+        // int loop counters only: C2 leaves loops with long induction variables unoptimised
+        long s = o + 4;
+        for (int is = 0; is < 8; is += 2) {
+            long q = o + 16 + 16 * is;
+            int yb = yo + 32 * is;
+            float d1 = d * scale(seg, s, is), m1 = dmin * min(seg, s, is);
+            float d2 = d * scale(seg, s, is + 1), m2 = dmin * min(seg, s, is + 1);
+            for (int h = 0; h < 32; h += 16) {
+                IntVector v = u8s(seg, q + h);
+                floats(v.and(0xF)).mul(d1).sub(m1).intoArray(y, yb + h);
+                floats(v.lanewise(VectorOperators.LSHR, 4)).mul(d2).sub(m2).intoArray(y, yb + 32 + h);
+            }
+        }
+    }
+
+    private static int u8(MemorySegment seg, long o) {
+        return seg.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
+    }
+
+    /** Quants.scale / Quants.min read from the segment: 6-bit scale and min of sub-block j. */
+    private static int scale(MemorySegment seg, long q, int j) {
+        return j < 4 ? u8(seg, q + j) & 63 : (u8(seg, q + j + 4) & 0xF) | ((u8(seg, q + j - 4) >> 6) << 4);
+    }
+
+    private static int min(MemorySegment seg, long q, int j) {
+        return j < 4 ? u8(seg, q + j + 4) & 63 : (u8(seg, q + j + 4) >> 4) | ((u8(seg, q + j) >> 6) << 4);
+    }
+
+    private static final VectorSpecies<Byte> B64 = ByteVector.SPECIES_512;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    /** Lane i of 64 takes byte i mod 32: one half-block's 32 qh bytes twice. */
+    private static final VectorShuffle<Byte> TWICE = VectorShuffle.fromOp(B64, i -> i & 31);
+    /** 16-bit shift counts: bytes 0-31 by the first, bytes 32-63 by the second. */
+    private static final ShortVector SHL_4_2 = ShortVector.fromArray(S32, counts(4, 2), 0);
+    private static final ShortVector SHR_0_2 = ShortVector.fromArray(S32, counts(0, 2), 0);
+
+    private static short[] counts(int first, int second) {
+        short[] c = new short[32];
+        for (int i = 0; i < 32; i++) c[i] = (short) (i < 16 ? first : second);
+        return c;
+    }
+
+    /**
+     * Q6_K on 64-byte vectors. Per half block (128 weights): the 64 ql bytes give the low nibbles of weights 0-63
+     * (AND 0xF) and of 64-127 (16-bit shift right by 4, then AND: the bits shifted in from the next byte are
+     * masked off); the 32 qh bytes, duplicated, give the two high bits of each: (h << 4, h << 2) & 0x30 for
+     * weights 0-63 and (h, h >> 2) & 0x30 for 64-127. The 16 weights of vector p share scale 8 * half + p.
+     */
+    static void q6_K(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o + 208);
+        for (int half = 0; half < 2; half++) {
+            long ql = o + 64 * half, qh = o + 128 + 32 * half, sc = o + 192 + 8 * half;
+            int yb = yo + 128 * half;
+            ByteVector l = ByteVector.fromMemorySegment(B64, seg, ql, ByteOrder.LITTLE_ENDIAN);
+            ByteVector h = qh + 64 <= seg.byteSize()
+                    ? ByteVector.fromMemorySegment(B64, seg, qh, ByteOrder.LITTLE_ENDIAN).rearrange(TWICE)
+                    : ByteVector.fromArray(B64, tail32(seg, qh), 0).rearrange(TWICE);
+            ShortVector hs = h.reinterpretAsShorts();
+            ByteVector lo = l.and((byte) 0xF)
+                    .or(hs.lanewise(VectorOperators.LSHL, SHL_4_2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            ByteVector hi = l.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0xF)
+                    .or(hs.lanewise(VectorOperators.LSHR, SHR_0_2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            for (int p = 0; p < 4; p++) {
+                ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + p)).intoArray(y, yb + 16 * p);
+                ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d * seg.get(ValueLayout.JAVA_BYTE, sc + 4 + p)).intoArray(y, yb + 64 + 16 * p);
+            }
+        }
+    }
+
+    /** The 32 bytes at {@code o} in a 64-byte array (a 64-byte load there would run past the segment's end). */
+    private static byte[] tail32(MemorySegment seg, long o) {
+        byte[] b = new byte[64];
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, o, b, 0, 32);
+        return b;
+    }
+
+    private static final IntVector IOTA = IntVector.fromArray(I, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
+
+    static void q5_0(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        int qh = seg.get(U32, o + 2);
+        IntVector q = (IntVector) bytes(seg, o + 6).convertShape(VectorOperators.B2I, I, 0);
+        IntVector h = IntVector.broadcast(I, qh);
+        IntVector h0 = h.lanewise(VectorOperators.LSHR, IOTA).and(1).lanewise(VectorOperators.LSHL, 4);
+        IntVector h1 = h.lanewise(VectorOperators.LSHR, IOTA.add(16)).and(1).lanewise(VectorOperators.LSHL, 4);
+        IntVector lo = q.and(0xF).or(h0).sub(16), hi = q.lanewise(VectorOperators.LSHR, 4).and(0xF).or(h1).sub(16);
+        ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(y, yo);
+        ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(y, yo + 16);
+    }
+}
