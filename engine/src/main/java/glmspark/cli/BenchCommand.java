@@ -1,16 +1,21 @@
 package glmspark.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import glmspark.cpu.Bandwidth;
 import glmspark.cpu.Parallel;
 import glmspark.format.ModelFolder;
+import glmspark.format.TensorData;
 import glmspark.model.Batch;
 import glmspark.model.Glm4Model;
 import glmspark.model.KvCache;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +23,14 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ./glm bench}: prefill and decode throughput of the model's forward pass, next to the memory
- * bandwidth ceiling measured in the same run. Decode at batch B runs B sequences together, one token each
- * per step, so the weights are read once per step for all of them.
+ * bandwidth ceiling measured in the same run, the resident memory during decode, and (with LLAMA_CPP_DIR)
+ * llama.cpp on the same weights. Decode at batch B runs B sequences together, one token each per step, so
+ * the weights are read once per step for all of them. With {@code --repeat N} every test runs N times,
+ * alternating ours and llama.cpp test by test (which one goes first flips each round), and the tables show
+ * medians: the host's bandwidth changes every few seconds, so single runs mislead.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Prefill (pp) and decode (tg) tokens/s at several batch sizes, with the memory roofline.")
+        description = "Prefill (pp) and decode (tg) tokens/s at several batch sizes, with the memory roofline and resident memory.")
 public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "Hugging Face model folder or GGUF file (e.g. the --gguf file itself)")
@@ -43,6 +51,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--context", description = "prompt positions already in each sequence's cache when decoding (default: ${DEFAULT-VALUE})")
     int context = 16;
 
+    @Option(names = "--repeat", description = "rounds of every test, ours and llama.cpp alternating; medians are reported (default: ${DEFAULT-VALUE})")
+    int repeat = 1;
+
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
 
@@ -50,103 +61,230 @@ public final class BenchCommand implements Callable<Integer> {
             + "llama-bench and llama-batched-bench run on it in the same run (default: MODEL.gguf beside the folder)")
     Path gguf;
 
+    /** One test's samples over the rounds. */
+    private static final class Samples {
+        final List<Double> ours = new ArrayList<>(), oursCpu = new ArrayList<>(), theirs = new ArrayList<>(), theirsCpu = new ArrayList<>();
+
+        void addTheirs(double tps, LlamaCppBench llama) {
+            theirs.add(tps);
+            theirsCpu.add(llama.lastCpuShare);
+        }
+    }
+
+    /** Resident memory sampled at the end of a decode run, with the KV cache allocated at that moment. */
+    private record MemorySample(int batch, ProcessMemory mem, long kvBytes) {
+    }
+
     @Override
     public Integer call() throws Exception {
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        int rounds = Math.max(1, repeat);
         parallelThreads = t;
         try (ModelFolder folder = ModelFolder.open(model); Parallel par = new Parallel(t)) {
             Glm4Model m = new Glm4Model(folder.config(), folder.tensors(), folder.dir(), par);
             int V = folder.config().vocabSize();
             long bytesPerStep = m.weightBytesPerStep();
+            long weightBytes = 0;
+            for (TensorData d : folder.tensors().values()) weightBytes += d.data().byteSize();
             int maxBatch = batches.stream().mapToInt(Integer::intValue).max().orElse(1);
-            long kvBytes = KvCache.bytesPerBlock(folder.config().numLayers(), folder.config().kvDim(), 16)
+            long kvBudget = KvCache.bytesPerBlock(folder.config().numLayers(), folder.config().kvDim(), 16)
                     * ((long) maxBatch * ((context + decode + 5) / 16 + 2) + prefill / 16 + 2);
-            KvCache cache = m.newKvCache(16, kvBytes);
+            KvCache cache = m.newKvCache(16, kvBudget);
+            LlamaCppBench llama = llamaCpp(t);
 
-            double bw = Bandwidth.readGBps(par, 1L << 30, 5);
-
-            // prefill: one prompt of `prefill` tokens, logits only for the last position (as generation does)
+            Map<String, Samples> tests = new LinkedHashMap<>();
+            String pp = "pp" + prefill;
+            tests.put(pp, new Samples());
+            for (int b : batches) tests.put(decodeName(b), new Samples());
+            List<Double> bandwidth = new ArrayList<>();
+            List<String> loads = new ArrayList<>();
+            MemorySample peak = null;
             int[] prompt = tokens(prefill, V, 1);
-            // warm-up: C2 must have compiled the vector kernels (interpreted or C1 Vector API code boxes every
-            // vector and runs ~1000x slower), so run the prompt twice before timing it
-            runPrefill(m, cache, prompt, V);
-            runPrefill(m, cache, prompt, V);
-            long t0 = System.nanoTime();
-            long c0 = cpuNanos();
-            runPrefill(m, cache, prompt, V);
-            lastCpuShare = cpuShare(c0, t0, t);
-            double prefillTps = prefill / ((System.nanoTime() - t0) / 1e9);
-            double prefillGflops = 2.0 * m.layerMacsPerToken() * prefillTps / 1e9;
 
-            double prefillCpu = lastCpuShare;
-            Map<Integer, Double> decodeTps = new LinkedHashMap<>();
-            Map<Integer, Double> decodeCpu = new LinkedHashMap<>();
-            for (int b : batches) {
-                decodeTps.put(b, runDecode(m, cache, b, V));
-                decodeCpu.put(b, lastCpuShare);
+            for (int round = 0; round < rounds; round++) {
+                boolean theirsFirst = round % 2 == 1;
+                loads.add(loadAverage());
+                bandwidth.add(Bandwidth.readGBps(par, 1L << 30, 5));
+
+                // prefill: one prompt of `prefill` tokens, logits only for the last position (as generation does)
+                Samples s = tests.get(pp);
+                if (llama != null && theirsFirst) s.addTheirs(llama.prefill(prefill), llama);
+                if (round == 0) {
+                    // warm-up: C2 must have compiled the vector kernels (interpreted or C1 Vector API code boxes
+                    // every vector and runs ~1000x slower), so run the prompt twice before timing it
+                    runPrefill(m, cache, prompt, V);
+                    runPrefill(m, cache, prompt, V);
+                }
+                long t0 = System.nanoTime();
+                long c0 = cpuNanos();
+                runPrefill(m, cache, prompt, V);
+                s.oursCpu.add(cpuShare(c0, t0, t));
+                s.ours.add(prefill / ((System.nanoTime() - t0) / 1e9));
+                if (llama != null && !theirsFirst) s.addTheirs(llama.prefill(prefill), llama);
+
+                for (int b : batches) {
+                    Samples d = tests.get(decodeName(b));
+                    if (llama != null && theirsFirst) d.addTheirs(theirs(llama, b), llama);
+                    d.ours.add(runDecode(m, cache, b, V));
+                    d.oursCpu.add(lastCpuShare);
+                    if (lastMemory.mem() != null && (peak == null || lastMemory.mem().rss() > peak.mem().rss())) peak = lastMemory;
+                    if (llama != null && !theirsFirst) d.addTheirs(theirs(llama, b), llama);
+                }
             }
+            loads.add(loadAverage());
+
+            double bw = median(bandwidth);
             double roofline1 = bw * 1e9 / bytesPerStep;
-            Double d1 = decodeTps.get(1);
-            LlamaCppBench.Result theirs = llamaCpp(t);
-            if (json) {
-                ObjectNode o = JsonLines.JSON.createObjectNode();
-                o.put("model", model.toString()).put("threads", t).put("prefill_tokens", prefill).put("prefill_tps", round(prefillTps))
-                        .put("prefill_layer_gflops", round(prefillGflops));
-                o.put("prefill_cpu_share", round(prefillCpu));
-                ObjectNode d = o.putObject("decode_tps");
-                decodeTps.forEach((k, v) -> d.put(String.valueOf(k), round(v)));
-                ObjectNode dc = o.putObject("decode_cpu_share");
-                decodeCpu.forEach((k, v) -> dc.put(String.valueOf(k), round(v)));
-                o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep)
-                        .put("roofline_tps", round(roofline1));
-                if (d1 != null) o.put("roofline_pct", round(100 * d1 / roofline1));
-                if (theirs != null) {
-                    ObjectNode l = o.putObject("llama_cpp");
-                    l.put("prefill_tps", round(theirs.prefillTps()));
-                    ObjectNode ld = l.putObject("decode_tps");
-                    theirs.decodeTps().forEach((k, v) -> ld.put(String.valueOf(k), round(v)));
-                }
-                System.out.println(o);
-            } else {
-                System.out.printf("model            %s%n", model);
-                System.out.printf("threads          %d%n", t);
-                System.out.printf("weights/token    %.3f GB%n", bytesPerStep / 1e9);
-                System.out.printf("read bandwidth   %.1f GB/s  -> batch-1 decode ceiling %.2f tokens/s%n", bw, roofline1);
-                System.out.printf("%-16s %12s %12s %8s%n", "test", "tokens/s", "roofline %", "cpu %");
-                System.out.printf("%-16s %12.2f %12s %8.0f   (%.1f GFLOP/s in the layers' matmuls)%n", "pp" + prefill, prefillTps, "-",
-                        100 * prefillCpu, prefillGflops);
-                decodeTps.forEach((b, v) -> System.out.printf("%-16s %12.2f %12s %8.0f%n", "tg batch " + b, v,
-                        b == 1 ? String.format("%.1f", 100 * v / roofline1) : "-", 100 * decodeCpu.get(b)));
-                System.out.println("cpu %: this process's CPU time / (wall time x threads); below ~95 other processes took cores");
-                if (theirs != null) {
-                    System.out.printf("%nllama.cpp (%s), same weights, same threads:%n", gguf);
-                    System.out.printf("%-16s %12s %12s %12s%n", "test", "ours", "llama.cpp", "ours/theirs");
-                    System.out.printf("%-16s %12.2f %12.2f %12.2f%n", "pp" + prefill, prefillTps, theirs.prefillTps(), prefillTps / theirs.prefillTps());
-                    theirs.decodeTps().forEach((b, v) -> {
-                        Double ours = decodeTps.get(b);
-                        if (ours != null) System.out.printf("%-16s %12.2f %12.2f %12.2f%n", "tg batch " + b, ours, v, ours / v);
-                    });
-                }
-            }
+            double gflopPerToken = 2.0 * m.layerMacsPerToken() / 1e9;
+            if (json) printJson(tests, pp, bandwidth, bw, bytesPerStep, roofline1, gflopPerToken, weightBytes, peak, loads, rounds, t, llama != null);
+            else printTable(tests, pp, bandwidth, bw, bytesPerStep, roofline1, gflopPerToken, weightBytes, peak, loads, rounds, t, llama != null);
         }
         return 0;
     }
 
+    private static String decodeName(int b) {
+        return "tg batch " + b;
+    }
+
+    private double theirs(LlamaCppBench llama, int b) throws IOException, InterruptedException {
+        return b == 1 ? llama.decode1(128) : llama.batched(b);
+    }
+
+    private void printTable(Map<String, Samples> tests, String pp, List<Double> bandwidth, double bw, long bytesPerStep,
+                            double roofline1, double gflopPerToken, long weightBytes, MemorySample peak,
+                            List<String> loads, int rounds, int t, boolean llama) {
+        System.out.printf("model            %s%n", model);
+        System.out.printf("threads          %d%n", t);
+        System.out.printf("rounds           %d%s%n", rounds, rounds > 1 ? " (medians; ours and llama.cpp alternate test by test)" : "");
+        System.out.printf("load average     %s%n", String.join(" | ", loads));
+        System.out.printf("weights/token    %.3f GB%n", bytesPerStep / 1e9);
+        System.out.printf("read bandwidth   %.1f GB/s%s  -> batch-1 decode ceiling %.2f tokens/s%n", bw,
+                rounds > 1 ? " (median of " + fmt(bandwidth) + ")" : "", roofline1);
+        System.out.printf("%-16s %12s %12s %8s%n", "test", "tokens/s", "roofline %", "cpu %");
+        tests.forEach((name, s) -> {
+            double v = median(s.ours);
+            String extra = name.equals(pp) ? String.format("   (%.1f GFLOP/s in the layers' matmuls)", gflopPerToken * v) : "";
+            String roof = name.equals(decodeName(1)) ? String.format("%.1f", 100 * v / roofline1) : "-";
+            String range = rounds > 1 ? "   [" + fmt(s.ours) + "]" : "";
+            System.out.printf("%-16s %12.2f %12s %8.0f%s%s%n", name, v, roof, 100 * median(s.oursCpu), extra, range);
+        });
+        System.out.println("cpu %: this process's CPU time / (wall time x threads); below ~95 other processes took cores");
+        if (peak != null) {
+            ProcessMemory mm = peak.mem();
+            long budget = weightBytes + peak.kvBytes();
+            System.out.printf("%nresident memory during decode (batch %d): %.3f GB = %.3f GB anonymous (heap, JIT, stacks) + %.3f GB mapped files%n",
+                    peak.batch(), mm.rss() / 1e9, mm.anon() / 1e9, mm.file() / 1e9);
+            System.out.printf("weights %.3f GB + KV cache allocated %.3f GB = %.3f GB; rss / (weights + KV) = %.3f (limit 1.10)%n",
+                    weightBytes / 1e9, peak.kvBytes() / 1e9, budget / 1e9, (double) mm.rss() / budget);
+            System.out.printf("anonymous beyond the KV cache: %.3f GB = %.1f %% of the weights (mapped pages are only those decode reads)%n",
+                    (mm.anon() - peak.kvBytes()) / 1e9, 100.0 * (mm.anon() - peak.kvBytes()) / weightBytes);
+        }
+        if (llama) {
+            System.out.printf("%nllama.cpp (%s), same weights, same threads%s:%n", gguf, rounds > 1 ? ", medians" : "");
+            System.out.printf("%-16s %12s %12s %12s %10s%s%n", "test", "ours", "llama.cpp", "ours/theirs", "their cpu %",
+                    rounds > 1 ? "   llama.cpp runs" : "");
+            tests.forEach((name, s) -> {
+                double o = median(s.ours), th = median(s.theirs);
+                System.out.printf("%-16s %12.2f %12.2f %12.2f %10.0f%s%n", name, o, th, o / th, 100 * median(s.theirsCpu),
+                        rounds > 1 ? "   [" + fmt(s.theirs) + "]" : "");
+            });
+            System.out.println("llama.cpp: llama-bench pp/tg128 (1 repetition per round), llama-batched-bench (128-token prompts, 128 steps);");
+            System.out.println("their cpu %: the llama.cpp process's CPU time / (wall x threads), model loading and warm-up included");
+        }
+    }
+
+    private void printJson(Map<String, Samples> tests, String pp, List<Double> bandwidth, double bw, long bytesPerStep,
+                           double roofline1, double gflopPerToken, long weightBytes, MemorySample peak,
+                           List<String> loads, int rounds, int t, boolean llama) {
+        ObjectNode o = JsonLines.JSON.createObjectNode();
+        o.put("model", model.toString()).put("threads", t).put("rounds", rounds).put("prefill_tokens", prefill);
+        ArrayNode la = o.putArray("load_average");
+        loads.forEach(la::add);
+        Samples p = tests.get(pp);
+        o.put("prefill_tps", round(median(p.ours))).put("prefill_layer_gflops", round(gflopPerToken * median(p.ours)));
+        o.put("prefill_cpu_share", round(median(p.oursCpu)));
+        ObjectNode d = o.putObject("decode_tps"), dc = o.putObject("decode_cpu_share");
+        ObjectNode samples = o.putObject("samples");
+        tests.forEach((name, s) -> {
+            if (!name.equals(pp)) {
+                String b = name.substring(decodeName(0).length() - 1);
+                d.put(b, round(median(s.ours)));
+                dc.put(b, round(median(s.oursCpu)));
+            }
+            ObjectNode sn = samples.putObject(name);
+            ArrayNode a = sn.putArray("ours");
+            s.ours.forEach(v -> a.add(round(v)));
+            ArrayNode ac = sn.putArray("ours_cpu_share");
+            s.oursCpu.forEach(v -> ac.add(round(v)));
+            if (llama) {
+                ArrayNode b = sn.putArray("llama_cpp");
+                s.theirs.forEach(v -> b.add(round(v)));
+                ArrayNode bc = sn.putArray("llama_cpp_cpu_share");
+                s.theirsCpu.forEach(v -> bc.add(round(v)));
+            }
+        });
+        o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep).put("roofline_tps", round(roofline1));
+        ArrayNode bws = o.putArray("bandwidth_samples_gbps");
+        bandwidth.forEach(v -> bws.add(round(v)));
+        Samples d1 = tests.get(decodeName(1));
+        if (d1 != null) o.put("roofline_pct", round(100 * median(d1.ours) / roofline1));
+        if (peak != null) {
+            ObjectNode mem = o.putObject("decode_memory");
+            mem.put("batch", peak.batch()).put("rss_bytes", peak.mem().rss()).put("rss_anon_bytes", peak.mem().anon())
+                    .put("rss_file_bytes", peak.mem().file()).put("weight_bytes", weightBytes).put("kv_bytes", peak.kvBytes())
+                    .put("rss_over_weights_plus_kv", Math.round(1000.0 * peak.mem().rss() / (weightBytes + peak.kvBytes())) / 1000.0);
+        }
+        if (llama) {
+            ObjectNode l = o.putObject("llama_cpp");
+            l.put("prefill_tps", round(median(p.theirs)));
+            ObjectNode ld = l.putObject("decode_tps");
+            tests.forEach((name, s) -> {
+                if (!name.equals(pp)) ld.put(name.substring(decodeName(0).length() - 1), round(median(s.theirs)));
+            });
+        }
+        System.out.println(o);
+    }
+
     /** llama.cpp on the same weights when LLAMA_CPP_DIR and a GGUF file are there; null otherwise. */
-    private LlamaCppBench.Result llamaCpp(int threads) throws Exception {
+    private LlamaCppBench llamaCpp(int threads) throws IOException {
         String dir = System.getenv("LLAMA_CPP_DIR");
         if (dir == null || dir.isBlank()) return null;
         Path file = gguf != null ? gguf : model.resolveSibling(model.getFileName() + ".gguf");
-        if (!java.nio.file.Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
             System.err.println("bench: LLAMA_CPP_DIR is set but " + file + " does not exist; pass --gguf FILE (the same weights as GGUF)");
             return null;
         }
         gguf = file;
-        return LlamaCppBench.run(Path.of(dir), file, threads, prefill, batches);
+        LlamaCppBench.binary(Path.of(dir), "llama-bench");
+        LlamaCppBench.binary(Path.of(dir), "llama-batched-bench");
+        return new LlamaCppBench(Path.of(dir), file, threads);
+    }
+
+    static double median(List<Double> v) {
+        if (v.isEmpty()) return Double.NaN;
+        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static String fmt(List<Double> v) {
+        List<String> parts = new ArrayList<>();
+        for (double d : v) parts.add(String.format("%.2f", d));
+        return String.join(", ", parts);
+    }
+
+    /** The 1-minute load average (or "?" where /proc/loadavg does not exist). */
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     /** CPU share of the last timed section (process CPU time over wall time times threads). */
     private double lastCpuShare;
+    private MemorySample lastMemory;
     private int parallelThreads;
 
     private static long cpuNanos() {
@@ -176,7 +314,10 @@ public final class BenchCommand implements Callable<Integer> {
         cache.release(s);
     }
 
-    /** Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps). */
+    /**
+     * Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps); leaves the
+     * resident memory at the end of the run, while the sequences still hold their cache, in {@link #lastMemory}.
+     */
     private double runDecode(Glm4Model m, KvCache cache, int B, int V) {
         KvCache.Sequence[] seqs = new KvCache.Sequence[B];
         Batch b = new Batch();
@@ -210,6 +351,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         lastCpuShare = cpuShare(cpu0, start, parallelThreads);
+        lastMemory = new MemorySample(B, ProcessMemory.now(), cache.allocatedBytes());
         for (KvCache.Sequence s : seqs) cache.release(s);
         return (double) B * decode / secs;
     }

@@ -18,8 +18,8 @@ import java.nio.ByteOrder;
  * widens in registers as it streams the weights. 4 or more rows (prefill, batched decode): compute-bound;
  * token blocks of up to 512 KiB of activations stay in L2 while the range's weight rows stream past once per
  * block; per group of 4 rows, k runs in chunks of 1024: the chunk is widened once into a per-thread float
- * scratch (16 KiB, L1) and meets every 4-token tile of the block in {@link WideTiles}, whose 16 accumulators
- * wait in a small array between chunks. On L2-resident weights the bf16 kernel runs at the f32 kernel's
+ * scratch (16 KiB, L1) and meets every tile of the block (4 rows x 6 tokens, narrower for the last 1-5) in
+ * {@link WideTiles}, whose accumulators wait in a small array between chunks. On L2-resident weights the bf16 kernel runs at the f32 kernel's
  * speed (docs/cpu-performance.md).
  *
  * <p>Every output element keeps one vector accumulator over k in order, then one lane reduction and a scalar
@@ -67,7 +67,7 @@ public final class BF16Matrix extends MappedMatrix {
                 for (int t = 0; t < T; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
             return;
         }
-        int L = F.length(), bound = F.loopBound(K), tb = Tiling.tokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
+        int L = F.length(), bound = F.loopBound(K), tb = Tiling.wideTokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
         float[] w = SCRATCH.get();
         if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
         float[] acc = ACC.get();
@@ -82,10 +82,7 @@ public final class BF16Matrix extends MappedMatrix {
                 for (int k0 = 0; k0 < bound; k0 += KC) {
                     int n = Math.min(KC, bound - k0);
                     widen(j, k0, n, KC, w);
-                    int t = t0;
-                    for (; t + 6 <= t1; t += 6) WideTiles.chunk4x6(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
-                    for (; t + 4 <= t1; t += 4) WideTiles.chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
-                    for (; t < t1; t++) WideTiles.chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, k0 == 0);
+                    WideTiles.block(w, KC, n, x, K, k0, t0, t1, acc, k0 == 0);
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < 4; r++) {

@@ -12,9 +12,19 @@ final class Tiling {
     private Tiling() {
     }
 
-    /** Tokens per block for rows of {@code cols} floats: a multiple of 4 (the register tile), at least 4. */
+    /** Tokens per block for rows of {@code cols} floats: a multiple of 4 (the f32/f16 register tile), at least 4. */
     static int tokenBlock(int cols, int T) {
         int tb = Math.max(4, ACTIVATION_BLOCK_BYTES / (cols * Float.BYTES) / 4 * 4);
+        return Math.min(tb, Math.max(4, T));
+    }
+
+    /**
+     * Tokens per block of the bf16 wide path for rows of {@code cols} floats: the multiple of 6 (the widest register tile) nearest to
+     * the activation budget, at least 6 (K = 4096: 30 tokens; K = 13696: 12, where rounding down to 6 would
+     * widen every weight row twice as often).
+     */
+    static int wideTokenBlock(int cols, int T) {
+        int tb = Math.max(6, (int) Math.round(ACTIVATION_BLOCK_BYTES / (cols * (double) Float.BYTES) / 6) * 6);
         return Math.min(tb, Math.max(4, T));
     }
 }

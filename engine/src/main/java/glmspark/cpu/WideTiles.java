@@ -20,6 +20,28 @@ final class WideTiles {
     }
 
     /**
+     * Tokens [t0, t1) of a block over part [0, n) of the k-chunk starting at column k0: 4x6 tiles, then the
+     * rest (1..5 tokens) in at most two narrower tiles (a 4x1 tile needs 5 loads per 4 FMAs, a 4x6 one 10 per
+     * 24). acc holds token t's 4 rows at (t - t0) * 4 * L.
+     */
+    static void block(float[] w, int KC, int n, float[] x, int K, int k0, int t0, int t1, float[] acc, boolean first) {
+        int L = F.length(), t = t0;
+        for (; t + 6 <= t1; t += 6) chunk4x6(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
+        int rest = t1 - t;
+        if (rest >= 4) {
+            chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
+            t += 4;
+            rest -= 4;
+        } else if (rest == 3) {
+            chunk4x3(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
+            t += 3;
+            rest = 0;
+        }
+        if (rest == 2) chunk4x2(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
+        else if (rest == 1) chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, first);
+    }
+
+    /**
      * Part [0, n) of a k-chunk (n a multiple of L): 4 rows of w (row stride KC) times activation rows xo,
      * xo+K, xo+2K, xo+3K. The 16 accumulators live in acc[ao ...] between chunks (zero when {@code first}):
      * spilling a vector and reloading it keeps every lane's sum exactly as in one long loop.
@@ -136,6 +158,90 @@ final class WideTiles {
         a15.intoArray(acc, ao + 21 * L);
         a25.intoArray(acc, ao + 22 * L);
         a35.intoArray(acc, ao + 23 * L);
+    }
+
+    /** chunk4x4 with 3 activation rows (12 accumulators): acc layout [token 0..2][row 0..3][L lanes]. */
+    static void chunk4x3(float[] w, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+        int x0 = xo, x1 = x0 + K, x2 = x1 + K;
+        FloatVector a00, a10, a20, a30, a01, a11, a21, a31, a02, a12, a22, a32;
+        if (first) {
+            FloatVector z = FloatVector.zero(F);
+            a00 = z; a10 = z; a20 = z; a30 = z; a01 = z; a11 = z; a21 = z; a31 = z; a02 = z; a12 = z; a22 = z; a32 = z;
+        } else {
+            a00 = FloatVector.fromArray(F, acc, ao + 0 * L);
+            a10 = FloatVector.fromArray(F, acc, ao + 1 * L);
+            a20 = FloatVector.fromArray(F, acc, ao + 2 * L);
+            a30 = FloatVector.fromArray(F, acc, ao + 3 * L);
+            a01 = FloatVector.fromArray(F, acc, ao + 4 * L);
+            a11 = FloatVector.fromArray(F, acc, ao + 5 * L);
+            a21 = FloatVector.fromArray(F, acc, ao + 6 * L);
+            a31 = FloatVector.fromArray(F, acc, ao + 7 * L);
+            a02 = FloatVector.fromArray(F, acc, ao + 8 * L);
+            a12 = FloatVector.fromArray(F, acc, ao + 9 * L);
+            a22 = FloatVector.fromArray(F, acc, ao + 10 * L);
+            a32 = FloatVector.fromArray(F, acc, ao + 11 * L);
+        }
+        for (int k = 0; k < n; k += L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
+            FloatVector v;
+            v = FloatVector.fromArray(F, x, x0 + k);
+            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
+            v = FloatVector.fromArray(F, x, x1 + k);
+            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
+            v = FloatVector.fromArray(F, x, x2 + k);
+            a02 = r0.fma(v, a02); a12 = r1.fma(v, a12); a22 = r2.fma(v, a22); a32 = r3.fma(v, a32);
+        }
+        a00.intoArray(acc, ao + 0 * L);
+        a10.intoArray(acc, ao + 1 * L);
+        a20.intoArray(acc, ao + 2 * L);
+        a30.intoArray(acc, ao + 3 * L);
+        a01.intoArray(acc, ao + 4 * L);
+        a11.intoArray(acc, ao + 5 * L);
+        a21.intoArray(acc, ao + 6 * L);
+        a31.intoArray(acc, ao + 7 * L);
+        a02.intoArray(acc, ao + 8 * L);
+        a12.intoArray(acc, ao + 9 * L);
+        a22.intoArray(acc, ao + 10 * L);
+        a32.intoArray(acc, ao + 11 * L);
+    }
+
+    /** chunk4x4 with 2 activation rows (8 accumulators): acc layout [token 0..1][row 0..3][L lanes]. */
+    static void chunk4x2(float[] w, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+        int x0 = xo, x1 = x0 + K;
+        FloatVector a00, a10, a20, a30, a01, a11, a21, a31;
+        if (first) {
+            FloatVector z = FloatVector.zero(F);
+            a00 = z; a10 = z; a20 = z; a30 = z; a01 = z; a11 = z; a21 = z; a31 = z;
+        } else {
+            a00 = FloatVector.fromArray(F, acc, ao + 0 * L);
+            a10 = FloatVector.fromArray(F, acc, ao + 1 * L);
+            a20 = FloatVector.fromArray(F, acc, ao + 2 * L);
+            a30 = FloatVector.fromArray(F, acc, ao + 3 * L);
+            a01 = FloatVector.fromArray(F, acc, ao + 4 * L);
+            a11 = FloatVector.fromArray(F, acc, ao + 5 * L);
+            a21 = FloatVector.fromArray(F, acc, ao + 6 * L);
+            a31 = FloatVector.fromArray(F, acc, ao + 7 * L);
+        }
+        for (int k = 0; k < n; k += L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
+            FloatVector v;
+            v = FloatVector.fromArray(F, x, x0 + k);
+            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
+            v = FloatVector.fromArray(F, x, x1 + k);
+            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
+        }
+        a00.intoArray(acc, ao + 0 * L);
+        a10.intoArray(acc, ao + 1 * L);
+        a20.intoArray(acc, ao + 2 * L);
+        a30.intoArray(acc, ao + 3 * L);
+        a01.intoArray(acc, ao + 4 * L);
+        a11.intoArray(acc, ao + 5 * L);
+        a21.intoArray(acc, ao + 6 * L);
+        a31.intoArray(acc, ao + 7 * L);
     }
 
     /** chunk4x4 for one activation row: acc layout [row 0..3][L lanes]. */

@@ -86,6 +86,11 @@ public final class KvCache implements AutoCloseable {
         return maxBlocks - allocatedBlocks + freeCount;
     }
 
+    /** Bytes of key/value blocks allocated so far (blocks on the free list included: they stay allocated). */
+    public synchronized long allocatedBytes() {
+        return allocatedBlocks * bytesPerBlock(layers, kvDim, blockSize);
+    }
+
     /** Blocks needed to hold {@code positions} positions. */
     public int blocksFor(int positions) {
         return (positions + blockSize - 1) / blockSize;
