@@ -249,7 +249,6 @@ public final class CudaBackend implements Backend {
 
     // ---- one step ----
 
-    private Batch batch;
     private DeviceBlocks blocks;
     private int T, R, splits, chunk;
     private int capT, capR, capMeta;
@@ -281,7 +280,6 @@ public final class CudaBackend implements Backend {
         if (!(cache.store() instanceof DeviceBlocks d)) throw new IllegalArgumentException("the KV cache is not this device's");
         dev.bind();
         abandon(); // a stage that failed during a recording left it open
-        batch = b;
         blocks = d;
         T = b.size();
         R = b.logitRows();
@@ -507,7 +505,6 @@ public final class CudaBackend implements Backend {
             dev.download(hostOut, logitsBuf, 4L * R * V);
             MemorySegment.copy(hostOut, JAVA_FLOAT, 0, out, 0, R * V);
         }
-        batch = null;
     }
 
     @Override
@@ -518,7 +515,6 @@ public final class CudaBackend implements Backend {
             dev.download(hostOut, ids, 4L * R);
             MemorySegment.copy(hostOut, JAVA_INT, 0, out, 0, R);
         }
-        batch = null;
     }
 
     private float eps() {
