@@ -1,13 +1,14 @@
 package glmspark.model;
 
 import glmspark.cpu.BF16Matrix;
-import glmspark.cpu.F16Matrix;
 import glmspark.cpu.F32Matrix;
 import glmspark.format.ModelConfig;
 import glmspark.format.ModelFormatException;
 import glmspark.format.TensorData;
 import glmspark.tensor.WeightMatrix;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -86,9 +87,20 @@ public record Glm4Weights(ModelConfig config, WeightMatrix embed, Layer[] layers
             return switch (t.dtype()) {
                 case F32 -> new F32Matrix(t.data(), rows, cols);
                 case BF16 -> new BF16Matrix(t.data(), rows, cols);
-                case F16 -> new F16Matrix(t.data(), rows, cols);
+                case F16 -> new F32Matrix(widenF16(t.data()), rows, cols);
                 default -> new glmspark.quant.QuantMatrix(t.dtype(), t.data(), rows, cols);
             };
+        }
+
+        /**
+         * float16 weights widened to float32 once at load (twice the memory): JDK 25's Vector API has no half-float
+         * conversion, so widening inside the dot products went lane by lane; GLM checkpoints ship bf16 anyway.
+         */
+        private static MemorySegment widenF16(MemorySegment src) {
+            long n = src.byteSize() / 2;
+            MemorySegment dst = Arena.ofAuto().allocate(4 * n, 64);
+            for (long i = 0; i < n; i++) dst.set(F32_LE, 4 * i, Float.float16ToFloat(src.get(I16_LE, 2 * i)));
+            return dst;
         }
 
         float[] vector(String name, int n) throws ModelFormatException {

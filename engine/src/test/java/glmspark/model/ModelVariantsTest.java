@@ -109,6 +109,26 @@ class ModelVariantsTest {
         }
     }
 
+    /** A float16 checkpoint (widened to float32 at load) computes what its float32 original does, to f16 rounding. */
+    @Test
+    void float16CheckpointMatchesItsFloat32Original() throws IOException {
+        Path d16 = tmp.resolve("f16"), d32 = tmp.resolve("f32");
+        RandomCheckpoint.write(d16, RandomCheckpoint.tinyConfig(), DType.F16, 5);
+        RandomCheckpoint.write(d32, RandomCheckpoint.tinyConfig(), DType.F32, 5);
+        try (ModelFolder f16 = ModelFolder.open(d16); ModelFolder f32 = ModelFolder.open(d32); Parallel p = new Parallel(2)) {
+            int V = f16.config().vocabSize();
+            int[] prompt = {5, 9, 14, 200, 3, 77};
+            float[] a = run(new Glm4Model(f16.config(), f16.tensors(), f16.dir(), p), V, prompt, null);
+            float[] b = run(new Glm4Model(f32.config(), f32.tensors(), f32.dir(), p), V, prompt, null);
+            double maxDiff = 0, maxRef = 0;
+            for (int i = 0; i < V; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+                maxRef = Math.max(maxRef, Math.abs(b[i]));
+            }
+            assertTrue(maxDiff > 0 && maxDiff / maxRef < 5e-3, "f16 vs f32 relative difference " + maxDiff / maxRef);
+        }
+    }
+
     private static float[] run(Glm4Model m, int V, int[] p1, int[] p2) {
         KvCache cache = m.newKvCache(4, 1 << 22);
         KvCache.Sequence a = cache.newSequence();
