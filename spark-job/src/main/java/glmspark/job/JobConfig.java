@@ -134,7 +134,7 @@ public final class JobConfig implements Serializable {
 
     /** Sampler settings; null fields come from the model's generation_config.json, then greedy defaults. */
     @JsonIgnoreProperties(ignoreUnknown = false)
-    public static final class Sampling implements Serializable {
+    public static class Sampling implements Serializable {
         @JsonProperty("do_sample")
         public Boolean doSample;
         public Double temperature;
@@ -148,25 +148,14 @@ public final class JobConfig implements Serializable {
         public Double repetitionPenalty;
     }
 
-    /** One pass; every null field takes the top-level value. */
+    /** One pass: its sampling fields sit beside n, max_new_tokens and seed; every null field takes the top-level value. */
     @JsonIgnoreProperties(ignoreUnknown = false)
-    public static final class Pass implements Serializable {
+    public static final class Pass extends Sampling {
         public String name;
         public Integer n;
         @JsonProperty("max_new_tokens")
         public Integer maxNewTokens;
         public Long seed;
-        @JsonProperty("do_sample")
-        public Boolean doSample;
-        public Double temperature;
-        @JsonProperty("top_p")
-        public Double topP;
-        @JsonProperty("top_k")
-        public Integer topK;
-        @JsonProperty("min_p")
-        public Double minP;
-        @JsonProperty("repetition_penalty")
-        public Double repetitionPenalty;
     }
 
     /** Checks every field; the message names the field. */
