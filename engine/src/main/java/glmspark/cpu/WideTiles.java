@@ -6,13 +6,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Float32 register tiles over one k-chunk of 4 weight rows already widened into a float array (the bf16
  * kernel widens 4 rows x 1024 columns at a time into a per-thread scratch, then runs these over a token
- * block). Plain array loads keep the hot loops small and simple for C2.
+ * block; the quantised kernel does the same with dequantised rows). Plain array loads keep the hot loops small and simple for C2.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L), carried from
  * chunk to chunk through memory unchanged; the caller then does one lane reduction and the scalar tail: the
  * same arithmetic as the bf16 kernel's fused decode path, so a result never depends on the path it took.
  */
-final class WideTiles {
+public final class WideTiles {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
@@ -24,7 +24,7 @@ final class WideTiles {
      * rest (1..5 tokens) in at most two narrower tiles (a 4x1 tile needs 5 loads per 4 FMAs, a 4x6 one 10 per
      * 24). acc holds token t's 4 rows at (t - t0) * 4 * L.
      */
-    static void block(float[] w, int KC, int n, float[] x, int K, int k0, int t0, int t1, float[] acc, boolean first) {
+    public static void block(float[] w, int KC, int n, float[] x, int K, int k0, int t0, int t1, float[] acc, boolean first) {
         int L = F.length(), t = t0;
         for (; t + 6 <= t1; t += 6) chunk4x6(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
         int rest = t1 - t;

@@ -1,6 +1,7 @@
 package glmspark.quant;
 
 import glmspark.cpu.Lanes;
+import glmspark.cpu.WideTiles;
 import glmspark.format.DType;
 import glmspark.tensor.MappedMatrix;
 import jdk.incubator.vector.FloatVector;
@@ -15,7 +16,7 @@ import java.lang.foreign.ValueLayout;
  * <p>Dequantise a tile once, use it for every activation row: per group of 4 weight rows, k runs in chunks of
  * {@link #K_CHUNK} columns (whole blocks); the chunk is dequantised straight from the mapping with vector code
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
- * block (kept in L2) in {@link QuantTiles}' register tiles (4 rows x 4 tokens, 4 x 1 for the rest). Decode
+ * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
@@ -86,9 +87,7 @@ public final class QuantMatrix extends MappedMatrix {
                         long src = (long) (j + Math.min(r, g - 1)) * rowBytes + (long) k0 / type.blockSize * type.blockBytes;
                         QuantRows.dequantize(type, data, src, n, w, r * KC);
                     }
-                    int t = t0;
-                    for (; t + 4 <= t1; t += 4) QuantTiles.chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, k0 == 0);
-                    for (; t < t1; t++) QuantTiles.chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, k0 == 0);
+                    WideTiles.block(w, KC, n, x, K, k0, t0, t1, acc, k0 == 0);
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < g; r++) y[t * yStride + j + r] = Lanes.sum(acc, ((t - t0) * 4 + r) * L, L);
