@@ -256,7 +256,9 @@ public final class CudaBackend implements Backend {
     private long x, xn, qkv, att, o, gu, act, xl, logitsBuf, ids, part, meta;
     private MemorySegment hostMeta, hostOut;
     private long mTokens, mPositions, mSlots, mTableOffsets, mLogitRows, mTables;
+    // the distinct sequences of a step, where each one's block table starts, and each row's table start
     private KvCache.Sequence[] seen = new KvCache.Sequence[64];
+    private int[] seenOffset = new int[64], rowTable = new int[64];
     /**
      * Decode steps (every row one token whose logits are wanted) replay a CUDA graph of the whole step, recorded
      * the first time a shape is seen: one launch instead of ~11 a layer. A graph holds the buffers' addresses
@@ -272,7 +274,6 @@ public final class CudaBackend implements Backend {
     private DeviceBlocks graphBlocks;
     private boolean replaying, capturing;
     private long graphKey;
-    private int[] seenOffset = new int[64];
 
     @Override
     public void embed(Batch b, KvCache cache, Glm4Model.HiddenStates hidden) {
@@ -366,6 +367,8 @@ public final class CudaBackend implements Backend {
                 seenOffset[distinct++] = tableInts;
                 tableInts += s.blockCount();
             }
+            if (t == rowTable.length) rowTable = java.util.Arrays.copyOf(rowTable, 2 * t);
+            rowTable[t] = seenOffset[j];
         }
         int ints = 4 * T + R + tableInts;
         if (ints > capMeta) {
@@ -385,11 +388,7 @@ public final class CudaBackend implements Backend {
             int p = b.position(t);
             hostMeta.setAtIndex(JAVA_INT, at++, b.sequence(t).blockAt(p / bs) * bs + p % bs);
         }
-        for (int t = 0; t < T; t++) {
-            int j = 0;
-            while (seen[j] != b.sequence(t)) j++;
-            hostMeta.setAtIndex(JAVA_INT, at++, seenOffset[j]);
-        }
+        for (int t = 0; t < T; t++) hostMeta.setAtIndex(JAVA_INT, at++, rowTable[t]);
         for (int t = 0; t < T; t++) if (b.wantsLogits(t)) hostMeta.setAtIndex(JAVA_INT, at++, t);
         for (int j = 0; j < distinct; j++) {
             for (int i = 0; i < seen[j].blockCount(); i++) hostMeta.setAtIndex(JAVA_INT, at++, seen[j].blockAt(i));
