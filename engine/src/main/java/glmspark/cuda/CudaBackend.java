@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
@@ -30,22 +31,30 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class CudaBackend implements Backend {
 
-    private static final String[] KERNELS = {"embed", "rms_norm", "norm_add_norm", "bias_rope_store", "attention_partial",
-            "attention_combine", "silu_mul", "gather_rows", "argmax_rows", "gemv_bf16"};
+    private static final String[] KERNELS = {"embed", "rms_norm", "norm_add_norm", "bias_rope_store", "attention",
+            "silu_mul", "gather_rows", "argmax_rows", "gemv_bf16", "gemv_swiglu", "gemv_qkv_rope"};
     /** Threads of the per-row kernels (norms, rotary): wide, so that a decode step's few rows finish fast. */
     private static final int ROW_BLOCK = 1024;
-    /** Up to this many rows a product runs in our gemv kernel, above it in cuBLAS. */
+    /**
+     * Up to this many rows a product runs in our gemv kernels (with rotary + KV store, and SwiGLU, done on the
+     * products' outputs in the same kernel), above it in cuBLAS followed by those stages' own kernels.
+     */
     private static final int GEMV_ROWS = 4;
-    /** Positions per attention chunk (one warp each), and the most memory the chunks' partial results may take. */
-    private static final int ATTENTION_CHUNK = 256;
+    /**
+     * Attention splits a row's positions into chunks of at least 32 (a block each, merged by the last to finish),
+     * at most 32 of them, and the chunks' partial results into at most this much memory.
+     */
+    private static final int MIN_CHUNK = 32, MAX_SPLITS = 32;
     private static final long PARTIAL_BYTES = 256L << 20;
+    /** Blocks per row of the argmax over the vocabulary. */
+    private static final int ARGMAX_SLICES = 64;
 
     private final ModelConfig c;
     private final CudaDevice dev;
     private final Cublas blas;
-    private final CudaDevice.Kernel kEmbed, kRmsNorm, kNormAddNorm, kBiasRopeStore, kAttPartial, kAttCombine, kSiluMul,
-            kGather, kArgmax, kGemv;
-    private final int layers, H, I, V, qd, kvd, hd, heads;
+    private final CudaDevice.Kernel kEmbed, kRmsNorm, kNormAddNorm, kBiasRopeStore, kAttention, kSiluMul, kGather,
+            kArgmax, kGemv, kGemvSwiglu, kGemvQkvRope;
+    private final int layers, H, I, V, qd, kvd, hd, heads, kvHeads, attShared;
     private final long embed, lmHead, finalNorm, invFreq;
     private final long[] qkvW, qkvB, oW, guW, downW, inNorm, postAttnNorm, mlpNorm, postMlpNorm;
     private final float attnScaling;
@@ -71,20 +80,27 @@ public final class CudaBackend implements Backend {
         kvd = c.kvDim();
         hd = c.headDim();
         heads = c.numHeads();
-        if (hd > 256 || hd % 8 != 0)
-            throw new CudaException("head_dim " + hd + " is not supported by the CUDA attention kernel (a multiple of 8, at most 256)");
+        kvHeads = c.numKvHeads();
+        int group = heads / kvHeads;
+        // glm4.cu's attention: [group][hd] queries, [group][32] weights, 2 [group] floats, [32][hd + 2] and [32][hd] bf16
+        attShared = 4 * group * hd + 4 * group * 32 + 8 * group + 2 * 32 * (hd + 2) + 2 * 32 * hd;
+        if (256 % hd != 0 || hd % 8 != 0 || group > 32 || group * hd > 4096 || attShared > 48 << 10)
+            throw new CudaException("attention with head_dim " + hd + " and " + group + " query heads per KV head is not supported"
+                    + " by the CUDA kernel (head_dim a multiple of 8 dividing 256, at most 32 heads a group, group * head_dim <= 4096)");
+        if (H > 8 * ROW_BLOCK) throw new CudaException("hidden size " + H + " is above the CUDA norm kernel's " + 8 * ROW_BLOCK);
         byte[] cubin = Nvrtc.load().compile("glm4.cu", source(), dev.arch());
         CudaDevice.Kernel[] k = dev.load(cubin, KERNELS);
         kEmbed = k[0];
         kRmsNorm = k[1];
         kNormAddNorm = k[2];
         kBiasRopeStore = k[3];
-        kAttPartial = k[4];
-        kAttCombine = k[5];
-        kSiluMul = k[6];
-        kGather = k[7];
-        kArgmax = k[8];
-        kGemv = k[9];
+        kAttention = k[4];
+        kSiluMul = k[5];
+        kGather = k[6];
+        kArgmax = k[7];
+        kGemv = k[8];
+        kGemvSwiglu = k[9];
+        kGemvQkvRope = k[10];
         blas = new Cublas(dev);
         try (Arena staging = Arena.ofConfined()) {
             Upload up = new Upload(staging);
@@ -253,7 +269,7 @@ public final class CudaBackend implements Backend {
     private int T, R, splits, chunk;
     private int capT, capR, capMeta;
     private long capPart;
-    private long x, xn, qkv, att, o, gu, act, xl, logitsBuf, ids, part, meta;
+    private long x, xn, qkv, att, o, gu, act, xl, logitsBuf, ids, part, done, meta;
     private MemorySegment hostMeta, hostOut;
     private long mTokens, mPositions, mSlots, mTableOffsets, mLogitRows, mTables;
     // the distinct sequences of a step, where each one's block table starts, and each row's table start
@@ -401,14 +417,17 @@ public final class CudaBackend implements Backend {
         mLogitRows = meta + 16L * T;
         mTables = meta + 4L * (4L * T + R);
         dev.uploadAsync(meta, hostMeta, 4L * ints);
-        // attention chunks: short ones when few (row, head) pairs would otherwise leave the device's SMs idle (a
-        // decode step), 256 positions when rows are many; fixed per (rows, heads) so recorded graphs stay valid
-        int pairs = T * heads;
-        int wanted = pairs >= 4 * dev.multiprocessors() ? ATTENTION_CHUNK : pairs >= dev.multiprocessors() ? 64 : 32;
-        int want = (maxLen + wanted - 1) / wanted;
+        // attention chunks: enough blocks for twice the device's SMs where the rows are few (a decode step), else as
+        // few chunks as that allows; at most 32 of them (the last chunk to finish merges them all); chunk and split
+        // count rounded up to powers of two so that recorded graphs stay valid for many steps
+        int pairs = T * kvHeads, target = Math.clamp((2L * dev.multiprocessors() + pairs - 1) / pairs, 1, MAX_SPLITS);
+        chunk = Math.max(MIN_CHUNK, pow2AtLeast((maxLen + target - 1) / target));
+        splits = pow2AtLeast((maxLen + chunk - 1) / chunk);
         long perSplit = (long) T * heads * (hd + 2) * 4;
-        splits = (int) Math.max(1, Math.min(want, PARTIAL_BYTES / perSplit));
-        chunk = splits == want ? wanted : (maxLen + splits - 1) / splits;
+        if (perSplit * splits > PARTIAL_BYTES) { // many rows: fewer, longer chunks
+            splits = (int) Math.max(1, PARTIAL_BYTES / perSplit);
+            chunk = (maxLen + splits - 1) / splits;
+        }
         if (perSplit * splits > capPart) {
             dropGraphs();
             if (part != 0) dev.free(part);
@@ -417,9 +436,18 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** y[T][N] = x[T][K] W[N][K]^T: thin products (decode) in our gemv kernel, the rest in cuBLAS. */
+    private static int pow2AtLeast(int x) {
+        return x <= 1 ? 1 : Integer.highestOneBit(x - 1) << 1;
+    }
+
+    /** Thin products (decode steps) run in our gemv kernels. */
+    private boolean gemv(int K) {
+        return T <= GEMV_ROWS && K % 8 == 0;
+    }
+
+    /** y[T][N] = x[T][K] W[N][K]^T: thin products in our gemv kernel, the rest in cuBLAS. */
     private void matmul(long w, long x, long y, int N, int T, int K) {
-        if (T <= GEMV_ROWS && K % 8 == 0) dev.launch(kGemv).ptr(w).ptr(x).ptr(y).i32(N).i32(K).i32(T).go((N + 7) / 8, 1, 1, 256, 0);
+        if (gemv(K)) dev.launch(kGemv).ptr(w).ptr(x).ptr(y).i32(N).i32(K).i32(T).go((N + 7) / 8, 1, 1, 256, 0);
         else blas.matmul(w, x, y, N, T, K);
     }
 
@@ -427,6 +455,13 @@ public final class CudaBackend implements Backend {
     public void qkv(int layer) {
         if (replaying) return;
         int W = qd + 2 * kvd;
+        if (gemv(H)) {
+            dev.launch(kGemvQkvRope).ptr(qkvW[layer]).ptr(xn).ptr(qkv).ptr(qkvB[layer]).i32(qkvB[layer] != 0 ? 1 : 0)
+                    .i32(qd).i32(kvd).i32(hd).i32(c.rotaryDim() / 2).ptr(invFreq).f32(attnScaling).ptr(mPositions)
+                    .ptr(mSlots).ptr(blocks.keys(layer)).ptr(blocks.values(layer)).i32(H).i32(T).go((W / 2 + 7) / 8, 1, 1, 256, 0);
+            mark("qkv gemv + rope store");
+            return;
+        }
         matmul(qkvW[layer], xn, qkv, W, T, H);
         mark("qkv matmul");
         dev.launch(kBiasRopeStore).ptr(qkv).ptr(qkvB[layer]).i32(qkvB[layer] != 0 ? 1 : 0).i32(qd).i32(kvd).i32(hd)
@@ -439,12 +474,9 @@ public final class CudaBackend implements Backend {
     public void attention(int layer) {
         if (replaying) return;
         float scale = (float) (1.0 / Math.sqrt(hd));
-        dev.launch(kAttPartial).ptr(qkv).i32(qd + 2 * kvd).ptr(blocks.keys(layer)).ptr(blocks.values(layer))
+        dev.launch(kAttention).ptr(qkv).i32(qd + 2 * kvd).ptr(blocks.keys(layer)).ptr(blocks.values(layer))
                 .ptr(mPositions).ptr(mTableOffsets).ptr(mTables).i32(blocks.blockSize).i32(kvd).i32(hd)
-                .i32(heads / c.numKvHeads()).i32(chunk).f32(scale).ptr(part).ptr(att).go(T, heads, splits, 32, 0);
-        if (splits > 1)
-            dev.launch(kAttCombine).ptr(part).i32(splits).i32(hd).i32(chunk).ptr(mPositions).ptr(att)
-                    .go(T, heads, 1, (hd + 31) / 32 * 32, 0);
+                .i32(heads / kvHeads).i32(chunk).f32(scale).ptr(part).ptr(done).ptr(att).go(T, kvHeads, splits, 256, attShared);
         mark("attention");
     }
 
@@ -461,11 +493,16 @@ public final class CudaBackend implements Backend {
     @Override
     public void mlp(int layer) {
         if (replaying) return;
-        matmul(guW[layer], xn, gu, 2 * I, T, H);
-        mark("gate_up matmul");
-        int grid = (int) Math.min(4L * dev.multiprocessors() * 8, ((long) T * I + 255) / 256);
-        dev.launch(kSiluMul).ptr(gu).ptr(act).i32(I).i32(T).go(grid, 1, 1, 256, 0);
-        mark("silu");
+        if (gemv(H)) {
+            dev.launch(kGemvSwiglu).ptr(guW[layer]).ptr(xn).ptr(act).i32(I).i32(H).i32(T).go((I + 7) / 8, 1, 1, 256, 0);
+            mark("gate_up gemv + swiglu");
+        } else {
+            matmul(guW[layer], xn, gu, 2 * I, T, H);
+            mark("gate_up matmul");
+            int grid = (int) Math.min(4L * dev.multiprocessors() * 8, ((long) T * I + 255) / 256);
+            dev.launch(kSiluMul).ptr(gu).ptr(act).i32(I).i32(T).go(grid, 1, 1, 256, 0);
+            mark("silu");
+        }
         matmul(downW[layer], act, o, H, T, I);
         mark("down matmul");
         long next = layer + 1 < layers ? inNorm[layer + 1] : finalNorm;
@@ -478,10 +515,10 @@ public final class CudaBackend implements Backend {
     private void lmHead() {
         if (!replaying) {
             try {
-                dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).go(R, 1, 1, 256, 0);
+                dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).ptr(ids).go(R, 1, 1, 256, 0);
                 matmul(lmHead, xl, logitsBuf, V, R, H);
                 mark("lm_head");
-                dev.launch(kArgmax).ptr(logitsBuf).i32(V).ptr(ids).go(R, 1, 1, 1024, 0);
+                dev.launch(kArgmax).ptr(logitsBuf).i32(V).ptr(ids).go(R, ARGMAX_SLICES, 1, 256, 0);
                 mark("argmax");
             } catch (RuntimeException e) {
                 abandon();
@@ -511,8 +548,11 @@ public final class CudaBackend implements Backend {
         if (R == 0) dev.synchronize();
         if (R > 0) {
             lmHead();
-            dev.download(hostOut, ids, 4L * R);
-            MemorySegment.copy(hostOut, JAVA_INT, 0, out, 0, R);
+            dev.download(hostOut, ids, 8L * R);
+            for (int r = 0; r < R; r++) {
+                int id = ~(int) hostOut.getAtIndex(JAVA_LONG, r); // argmax_rows' key: ~index in the low half
+                out[r] = id < 0 || id >= V ? 0 : id;
+            }
         }
     }
 
@@ -524,7 +564,7 @@ public final class CudaBackend implements Backend {
         if (n <= capT) return;
         int cap = Math.max(n, capT * 2);
         dropGraphs();
-        for (long p : new long[]{x, xn, qkv, att, o, gu, act}) if (p != 0) dev.free(p);
+        for (long p : new long[]{x, xn, qkv, att, o, gu, act, done}) if (p != 0) dev.free(p);
         x = dev.alloc(4L * cap * H);
         xn = dev.alloc(2L * cap * H);
         qkv = dev.alloc(4L * cap * (qd + 2 * kvd));
@@ -532,6 +572,8 @@ public final class CudaBackend implements Backend {
         o = dev.alloc(4L * cap * H);
         gu = dev.alloc(4L * cap * 2 * I);
         act = dev.alloc(2L * cap * I);
+        done = dev.alloc(4L * cap * heads); // attention chunks finished per (row, head); the last one resets it
+        dev.fill32(done, 0, (long) cap * heads);
         capT = cap;
     }
 
@@ -543,7 +585,7 @@ public final class CudaBackend implements Backend {
         if (hostOut != null) dev.freeHost(hostOut);
         xl = dev.alloc(2L * cap * H);
         logitsBuf = dev.alloc(4L * cap * V);
-        ids = dev.alloc(4L * cap);
+        ids = dev.alloc(8L * cap);
         hostOut = dev.allocHost(4L * cap * V);
         capR = cap;
     }

@@ -32,6 +32,13 @@ public final class CudaDevice implements AutoCloseable {
     private final MemorySegment argPointers = arena.allocate(ADDRESS, 32);
     private final MemorySegment out = arena.allocate(16, 8);
     private final MemorySegment stream;
+    /**
+     * CUlaunchConfig (grid, block, shared bytes, stream, attributes) with one CUlaunchAttribute: programmatic
+     * stream serialisation, so a kernel may start while the one before it finishes (the kernels wait for it
+     * themselves, glm4.cu's pdl_wait); on sm_90 and newer, unless GLMSPARK_CUDA_PDL=0.
+     */
+    private final MemorySegment launchConfig = arena.allocate(56, 8), launchAttribute = arena.allocate(72, 8);
+    private final boolean pdl;
     private boolean closed;
 
     private CudaDevice(CudaDriver d, int ordinal) {
@@ -56,6 +63,17 @@ public final class CudaDevice implements AutoCloseable {
             d.check(CudaDriver.call(d.cuStreamCreate, ps, 1), "cuStreamCreate"); // 1: non-blocking
             stream = ps.get(ADDRESS, 0);
         }
+        pdl = ccMajor >= 9 && d.cuLaunchKernelEx != null && !"0".equals(System.getenv("GLMSPARK_CUDA_PDL"));
+        launchAttribute.set(JAVA_INT, 0, 6); // CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION
+        launchAttribute.set(JAVA_INT, 8, 1);
+        launchConfig.set(ADDRESS, 32, stream);
+        launchConfig.set(ADDRESS, 40, launchAttribute);
+        launchConfig.set(JAVA_INT, 48, 1);
+    }
+
+    /** Whether kernels are launched with programmatic dependent launch. */
+    public boolean programmaticLaunch() {
+        return pdl;
     }
 
     private int attribute(Arena a, int handle, int attr) {
@@ -293,8 +311,21 @@ public final class CudaDevice implements AutoCloseable {
 
         public void go(int gx, int gy, int gz, int block, int sharedBytes) {
             try {
-                int rc = (int) d.cuLaunchKernel.invokeExact(kernel.handle(), gx, gy, gz, block, 1, 1, sharedBytes,
-                        stream, argPointers, MemorySegment.NULL);
+                int rc;
+                if (pdl) {
+                    MemorySegment c = launchConfig;
+                    c.set(JAVA_INT, 0, gx);
+                    c.set(JAVA_INT, 4, gy);
+                    c.set(JAVA_INT, 8, gz);
+                    c.set(JAVA_INT, 12, block);
+                    c.set(JAVA_INT, 16, 1);
+                    c.set(JAVA_INT, 20, 1);
+                    c.set(JAVA_INT, 24, sharedBytes);
+                    rc = (int) d.cuLaunchKernelEx.invokeExact(c, kernel.handle(), argPointers, MemorySegment.NULL);
+                } else {
+                    rc = (int) d.cuLaunchKernel.invokeExact(kernel.handle(), gx, gy, gz, block, 1, 1, sharedBytes,
+                            stream, argPointers, MemorySegment.NULL);
+                }
                 if (rc != 0) d.check(rc, "launch of " + kernel.name() + " grid (" + gx + "," + gy + "," + gz + ") block " + block);
             } catch (Throwable t) {
                 throw rethrow(t);
@@ -325,6 +356,7 @@ public final class CudaDevice implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "CUDA device " + ordinal + " (" + name + ", " + arch() + ", " + multiprocessors + " SMs)";
+        return "CUDA device " + ordinal + " (" + name + ", " + arch() + ", " + multiprocessors + " SMs"
+                + (pdl ? ", programmatic launch" : "") + ")";
     }
 }

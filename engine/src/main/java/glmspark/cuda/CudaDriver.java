@@ -29,6 +29,8 @@ final class CudaDriver {
             cuModuleGetFunction, cuLaunchKernel, cuCtxSynchronize, cuGetErrorName, cuStreamCreate,
             cuStreamSynchronize, cuMemcpyDtoHAsync, cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch,
             cuGraphDestroy, cuGraphExecDestroy;
+    /** cuLaunchKernelEx (CUDA 11.8+), null on older drivers: launches with attributes (programmatic dependent launch). */
+    final MethodHandle cuLaunchKernelEx;
 
     private CudaDriver(NativeLibrary lib) {
         FunctionDescriptor i_i = FunctionDescriptor.of(JAVA_INT, JAVA_INT);
@@ -55,6 +57,8 @@ final class CudaDriver {
         cuModuleGetFunction = lib.fn("cuModuleGetFunction", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         cuLaunchKernel = lib.fn("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        cuLaunchKernelEx = lib.has("cuLaunchKernelEx")
+                ? lib.fn("cuLaunchKernelEx", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS)) : null;
         cuGetErrorName = lib.fn("cuGetErrorName", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
         cuStreamCreate = lib.fn("cuStreamCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         cuStreamSynchronize = lib.fn("cuStreamSynchronize", i_a);

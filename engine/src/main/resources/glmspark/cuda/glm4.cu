@@ -29,15 +29,35 @@ __device__ float block_sum(float v) {
     return v;
 }
 
+// Programmatic dependent launch (sm_90+; the backend launches every kernel of ours with it): a kernel may start
+// while the one before it is still running, so it must call pdl_wait() before it reads what that one wrote or
+// writes anything, and may only load constant weights before that. pdl_launch_next() lets the next kernel's
+// blocks start early (they wait in their own pdl_wait()); each kernel calls it first thing.
+__device__ __forceinline__ void pdl_wait() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void pdl_launch_next() {
+#if __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 // x[t] = embed[tokens[t]]; grid T
 extern "C" __global__ void embed(const bf16* table, const int* tokens, float* x, int H) {
+    pdl_launch_next();
+    pdl_wait();
     int t = blockIdx.x;
     const bf16* row = table + (size_t) tokens[t] * H;
     for (int i = threadIdx.x; i < H; i += blockDim.x) x[(size_t) t * H + i] = bf2f(row[i]);
 }
 
 // xn[t] = w * x[t] / sqrt(mean(x[t]^2) + eps) (Glm4RMSNorm: weight, not 1 + weight); grid T
-extern "C" __global__ void rms_norm(const float* x, const float* w, bf16* xn, int H, float eps) {
+extern "C" __global__ void __launch_bounds__(1024) rms_norm(const float* x, const float* w, bf16* xn, int H, float eps) {
+    pdl_launch_next();
+    pdl_wait();
     int t = blockIdx.x;
     const float* r = x + (size_t) t * H;
     float ss = 0.0f;
@@ -47,31 +67,56 @@ extern "C" __global__ void rms_norm(const float* x, const float* w, bf16* xn, in
     for (int i = threadIdx.x; i < H; i += blockDim.x) xn[(size_t) t * H + i] = f2bf(w[i] * (r[i] * inv));
 }
 
-// x[t] += w1 * norm(o[t]); xn[t] = w2 * norm(x[t]); grid T. The sandwich norms of a GLM-4 layer in one pass.
-extern "C" __global__ void norm_add_norm(const float* o, const float* w1, float* x, const float* w2, bf16* xn, int H, float eps) {
+// x[t] += w1 * norm(o[t]); xn[t] = w2 * norm(x[t]); grid T, H <= 8 * blockDim. The sandwich norms of a GLM-4
+// layer in one pass; every thread loads its elements (weights before waiting for the previous kernel) at once.
+extern "C" __global__ void __launch_bounds__(1024) norm_add_norm(const float* o, const float* w1, float* x, const float* w2, bf16* xn, int H, float eps) {
+    pdl_launch_next();
     int t = blockIdx.x;
+    float wa[8], wb[8], ov[8], xv[8];
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        int i = threadIdx.x + k * blockDim.x;
+        wa[k] = i < H ? w1[i] : 0.0f;
+        wb[k] = i < H ? w2[i] : 0.0f;
+    }
+    pdl_wait();
     const float* orow = o + (size_t) t * H;
     float* xrow = x + (size_t) t * H;
     float ss = 0.0f;
-    for (int i = threadIdx.x; i < H; i += blockDim.x) ss += orow[i] * orow[i];
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        int i = threadIdx.x + k * blockDim.x;
+        ov[k] = i < H ? orow[i] : 0.0f;
+        xv[k] = i < H ? xrow[i] : 0.0f;
+        ss += ov[k] * ov[k];
+    }
     ss = block_sum(ss);
     float inv = 1.0f / sqrtf(ss / H + eps);
     float ss2 = 0.0f;
-    for (int i = threadIdx.x; i < H; i += blockDim.x) {
-        float v = xrow[i] + w1[i] * (orow[i] * inv);
-        xrow[i] = v;
-        ss2 += v * v;
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        xv[k] += wa[k] * (ov[k] * inv);
+        ss2 += xv[k] * xv[k];
     }
     ss2 = block_sum(ss2);
     float inv2 = 1.0f / sqrtf(ss2 / H + eps);
-    for (int i = threadIdx.x; i < H; i += blockDim.x) xn[(size_t) t * H + i] = f2bf(w2[i] * (xrow[i] * inv2));
+#pragma unroll
+    for (int k = 0; k < 8; k++) {
+        int i = threadIdx.x + k * blockDim.x;
+        if (i < H) {
+            xrow[i] = xv[k];
+            xn[(size_t) t * H + i] = f2bf(wb[k] * (xv[k] * inv2));
+        }
+    }
 }
 
 // On one row of [q | k | v]: add the biases, rotate q and k heads (partial, interleaved pairs, YaRN-scaled
 // cos/sin), then store k and v as bf16 at the row's cache slot. grid T
-extern "C" __global__ void bias_rope_store(float* qkv, const float* bias, int hasBias, int qd, int kvd, int hd, int rotHalf,
+extern "C" __global__ void __launch_bounds__(1024) bias_rope_store(float* qkv, const float* bias, int hasBias, int qd, int kvd, int hd, int rotHalf,
                                            const float* invFreq, float attnScale, const int* positions, const int* slots,
                                            bf16* kcache, bf16* vcache) {
+    pdl_launch_next();
+    pdl_wait();
     int t = blockIdx.x, W = qd + 2 * kvd;
     float* row = qkv + (size_t) t * W;
     if (hasBias)
@@ -96,121 +141,192 @@ extern "C" __global__ void bias_rope_store(float* qkv, const float* bias, int ha
     }
 }
 
-// Attention of one query head of one row over one chunk of its sequence's positions (flash-decoding split), a
-// warp per (row, head, chunk). Positions go 32 at a time: each lane scores one position (q . k over the whole
-// head, its key row read in 16-byte pieces, all loads independent), the warp updates the running maximum m and
-// sum l of exp(score - m), then lanes, each holding head dimensions d = lane + 32 j, add the 32 weighted value
-// rows. Writes part[(t, head, split)] = [acc..., m, l], or with a single chunk the result itself into att.
-// Needs head_dim % 8 == 0, <= 256.
-// grid (T, heads, splits), block 32
-extern "C" __global__ void attention_partial(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcache,
-                                             const int* positions, const int* tableOffsets, const int* tables, int blockSize,
-                                             int kvd, int hd, int group, int chunk, float scale, float* part, bf16* att) {
-    __shared__ float qs[256];
-    int t = blockIdx.x, h = blockIdx.y, s = blockIdx.z, lane = threadIdx.x;
-    int heads = gridDim.y, splits = gridDim.z;
-    int n = positions[t] + 1;
-    int p0 = s * chunk, p1 = min(n, p0 + chunk);
-    const float* q = qkv + (size_t) t * qkvStride + h * hd;
-    for (int d = lane; d < hd; d += 32) qs[d] = q[d] * scale;
-    __syncwarp();
-    int kvOff = (h / group) * hd;
-    float acc[8];
-#pragma unroll
-    for (int j = 0; j < 8; j++) acc[j] = 0.0f;
-    float m = NEG_INF, l = 0.0f;
+// Attention of one row over one chunk of its sequence's positions for the `group` query heads that share a KV
+// head (grouped-query attention: the chunk's keys and values are read once for all of them). grid (T, kv heads,
+// splits), block 128; positions go 32 at a time through shared memory (the next tile's loads in flight while
+// this one is used). Scores: warp w takes heads g = w + 4j, lane = position; a running maximum m and sum l of
+// exp(score - m) per head. Values: thread (g, d) over the tile. With one chunk the result goes straight into att;
+// else each chunk leaves [acc..., m, l] per head in part[t][kv head][split][g] and the last chunk of a (row, kv
+// head) to finish (counted in done[], which it resets) merges them: att = sum_s acc_s e^(m_s - M) / sum_s l_s
+// e^(m_s - M). Needs head_dim % 8 == 0 dividing 128, group <= 32, group * head_dim <= 4096.
+// dynamic shared memory: attention_shared_bytes() in CudaBackend
+#define ATT_THREADS 256
+#define ATT_WARPS 8
+#define ATT_TILE 32
+extern "C" __global__ void __launch_bounds__(ATT_THREADS, 2)
+attention(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcache, const int* positions,
+          const int* tableOffsets, const int* tables, int blockSize, int kvd, int hd, int group, int chunk, float scale,
+          float* part, int* done, bf16* att) {
+    pdl_launch_next();
+    pdl_wait();
+    extern __shared__ float smem[];
+    __shared__ int finished;
+    const int t = blockIdx.x, kh = blockIdx.y, s = blockIdx.z, kvHeads = gridDim.y, splits = gridDim.z;
+    const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, G = group, D = hd, D8 = hd >> 3;
+    const int d = tid % D, g0 = tid / D, gStep = ATT_THREADS / D;  // D divides 256: thread (g0 + j gStep, d)
+    const int n = positions[t] + 1;
+    const int used = min(splits, (n + chunk - 1) / chunk);
+    if (s >= used) return;  // this row is shorter than the step's longest
+    const int p0 = s * chunk, p1 = min(n, p0 + chunk);
+    float* qs = smem;                    // [G][D] queries, scaled
+    float* es = qs + G * D;              // [G][TILE] exp(score - m) of the tile
+    float* cs = es + G * ATT_TILE;       // [G] the tile's correction factor, at the end l
+    float* ms = cs + G;                  // [G] m at the end
+    bf16* ks = (bf16*) (ms + G);         // [TILE][D + 2] keys (padded: lanes reading different rows hit different banks)
+    bf16* vs = ks + ATT_TILE * (D + 2);  // [TILE][D] values
+    const float* q = qkv + (size_t) t * qkvStride + (size_t) kh * G * D;  // query heads kh * G .. kh * G + G - 1
+    for (int i = tid; i < G * D; i += ATT_THREADS) qs[i] = q[i] * scale;
     const int* table = tables + tableOffsets[t];
-    for (int base = p0; base < p1; base += 32) {
-        int p = base + lane;
-        float score = NEG_INF;
-        size_t row = 0;
-        if (p < p1) {
-            row = ((size_t) table[p / blockSize] * blockSize + p % blockSize) * kvd + kvOff;
-            const uint4* k = (const uint4*) (kcache + row);
-            float dot = 0.0f;
-            uint4 kv[32];
+    const size_t kvOff = (size_t) kh * D;
+    float acc[16], mreg[4], lreg[4];
 #pragma unroll
-            for (int i = 0; i < 32; i++)  // issue all of the key row's loads before using any
-                if (i < hd / 8) kv[i] = k[i];
+    for (int j = 0; j < 16; j++) acc[j] = 0.0f;
 #pragma unroll
-            for (int i = 0; i < 32; i++) {
-                if (i < hd / 8) {
-                    const float* qq = qs + 8 * i;
-                    dot += qq[0] * __uint_as_float(kv[i].x << 16) + qq[1] * __uint_as_float(kv[i].x & 0xffff0000u);
-                    dot += qq[2] * __uint_as_float(kv[i].y << 16) + qq[3] * __uint_as_float(kv[i].y & 0xffff0000u);
-                    dot += qq[4] * __uint_as_float(kv[i].z << 16) + qq[5] * __uint_as_float(kv[i].z & 0xffff0000u);
-                    dot += qq[6] * __uint_as_float(kv[i].w << 16) + qq[7] * __uint_as_float(kv[i].w & 0xffff0000u);
+    for (int j = 0; j < 4; j++) {
+        mreg[j] = NEG_INF;
+        lreg[j] = 0.0f;
+    }
+    uint4 kreg[4], vreg[4];
+    const uint4 zero = make_uint4(0u, 0u, 0u, 0u);
+#define ATT_LOAD(base)                                                                                   \
+    _Pragma("unroll") for (int u = 0; u < 4; u++) {                                                      \
+        int i = tid + ATT_THREADS * u;                                                                   \
+        kreg[u] = vreg[u] = zero;                                                                        \
+        if (i < ATT_TILE * D8) {                                                                         \
+            int p = i / D8, c = i - p * D8, pos = (base) + p;                                            \
+            if (pos < p1) {                                                                              \
+                size_t row = ((size_t) table[pos / blockSize] * blockSize + pos % blockSize) * kvd + kvOff + 8 * c; \
+                kreg[u] = *(const uint4*) (kcache + row);                                                \
+                vreg[u] = *(const uint4*) (vcache + row);                                                \
+            }                                                                                            \
+        }                                                                                                \
+    }
+    ATT_LOAD(p0)
+    for (int base = p0; base < p1; base += ATT_TILE) {
+        __syncthreads();  // the previous tile is used up
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            int i = tid + ATT_THREADS * u;
+            if (i < ATT_TILE * D8) {
+                int p = i / D8, c = i - p * D8;
+                unsigned* kd = (unsigned*) (ks + p * (D + 2) + 8 * c);
+                unsigned* vd = (unsigned*) (vs + p * D + 8 * c);
+                kd[0] = kreg[u].x; kd[1] = kreg[u].y; kd[2] = kreg[u].z; kd[3] = kreg[u].w;
+                vd[0] = vreg[u].x; vd[1] = vreg[u].y; vd[2] = vreg[u].z; vd[3] = vreg[u].w;
+            }
+        }
+        __syncthreads();
+        if (base + ATT_TILE < p1) ATT_LOAD(base + ATT_TILE)
+        const int pos = base + lane;
+        // scores of this lane's position for the warp's heads: independent sums, the key word read once for all
+        float sc[4];
+#pragma unroll
+        for (int j = 0; j < 4; j++) sc[j] = 0.0f;
+        const unsigned* krow = (const unsigned*) (ks + lane * (D + 2));
+#pragma unroll 4
+        for (int d2 = 0; d2 < D / 2; d2++) {
+            unsigned kw = krow[d2];
+            float k0 = __uint_as_float(kw << 16), k1 = __uint_as_float(kw & 0xffff0000u);
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                if (warp + ATT_WARPS * j < G) {
+                    float2 qq = *(const float2*) (qs + (warp + ATT_WARPS * j) * D + 2 * d2);
+                    sc[j] += qq.x * k0 + qq.y * k1;
                 }
             }
-            score = dot;
         }
-        float cmax = score;
-        for (int o = 16; o > 0; o >>= 1) cmax = fmaxf(cmax, __shfl_xor_sync(0xffffffffu, cmax, o));
-        float mn = fmaxf(m, cmax);
-        float e = p < p1 ? expf(score - mn) : 0.0f;
-        float esum = e;
-        for (int o = 16; o > 0; o >>= 1) esum += __shfl_xor_sync(0xffffffffu, esum, o);
-        float corr = expf(m - mn);
-        l = l * corr + esum;
-        m = mn;
 #pragma unroll
-        for (int j = 0; j < 8; j++) acc[j] *= corr;
-        int count = min(32, p1 - base);
-#pragma unroll 8
-        for (int i = 0; i < count; i++) {
-            float ei = __shfl_sync(0xffffffffu, e, i);
-            size_t ri = __shfl_sync(0xffffffffu, row, i);
-            const bf16* vr = vcache + ri;
-#pragma unroll
-            for (int j = 0; j < 8; j++) {
-                int d = lane + 32 * j;
-                if (d < hd) acc[j] += ei * bf2f(vr[d]);
+        for (int j = 0; j < 4; j++) {
+            int g = warp + ATT_WARPS * j;
+            if (g < G) {
+                float score = pos < p1 ? sc[j] : NEG_INF;
+                float cmax = score;
+                for (int o = 16; o > 0; o >>= 1) cmax = fmaxf(cmax, __shfl_xor_sync(0xffffffffu, cmax, o));
+                float mn = fmaxf(mreg[j], cmax);
+                float e = pos < p1 ? expf(score - mn) : 0.0f;
+                float esum = e;
+                for (int o = 16; o > 0; o >>= 1) esum += __shfl_xor_sync(0xffffffffu, esum, o);
+                float corr = expf(mreg[j] - mn);
+                lreg[j] = lreg[j] * corr + esum;
+                mreg[j] = mn;
+                es[g * ATT_TILE + lane] = e;
+                if (lane == 0) cs[g] = corr;
             }
         }
-    }
-    if (splits == 1) {
-        bf16* o = att + (size_t) t * heads * hd + h * hd;
+        __syncthreads();
+        // values: this thread's dimension d = tid % D for heads g0 + j * (128 / D); one value read for all of them
 #pragma unroll
-        for (int j = 0; j < 8; j++) {
-            int d = lane + 32 * j;
-            if (d < hd) o[d] = f2bf(acc[j] / l);
+        for (int j = 0; j < 16; j++)
+            if (g0 + j * gStep < G) acc[j] *= cs[g0 + j * gStep];
+#pragma unroll 4
+        for (int p = 0; p < ATT_TILE; p++) {
+            float v = bf2f(vs[p * D + d]);
+#pragma unroll
+            for (int j = 0; j < 16; j++)
+                if (g0 + j * gStep < G) acc[j] += es[(g0 + j * gStep) * ATT_TILE + p] * v;
+        }
+    }
+#undef ATT_LOAD
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < 4; j++) {
+        int g = warp + ATT_WARPS * j;
+        if (g < G && lane == 0) {
+            cs[g] = lreg[j];
+            ms[g] = mreg[j];
+        }
+    }
+    __syncthreads();
+    const int heads = kvHeads * G;
+    bf16* o = att + ((size_t) t * heads + (size_t) kh * G) * D;  // [g][D]
+    if (used == 1) {
+#pragma unroll
+        for (int j = 0; j < 16; j++) {
+            int g = g0 + j * gStep;
+            if (g < G) o[g * D + d] = f2bf(acc[j] / cs[g]);
         }
         return;
     }
-    float* out = part + (((size_t) t * heads + h) * splits + s) * (hd + 2);
+    float* mine = part + ((size_t) (t * kvHeads + kh) * splits + s) * G * (D + 2);
+    float* all = part + (size_t) (t * kvHeads + kh) * splits * G * (D + 2);
 #pragma unroll
-    for (int j = 0; j < 8; j++) {
-        int d = lane + 32 * j;
-        if (d < hd) out[d] = acc[j];
+    for (int j = 0; j < 16; j++) {
+        int g = g0 + j * gStep;
+        if (g < G) mine[g * (D + 2) + d] = acc[j];
     }
-    if (lane == 0) {
-        out[hd] = m;
-        out[hd + 1] = l;
+    for (int g = tid; g < G; g += ATT_THREADS) {
+        mine[g * (D + 2) + D] = ms[g];
+        mine[g * (D + 2) + D + 1] = cs[g];
     }
-}
-
-// Merges the chunks of attention_partial: att[t, head] = sum_s acc_s e^(m_s - M) / sum_s l_s e^(m_s - M).
-// grid (T, heads), block >= hd
-extern "C" __global__ void attention_combine(const float* part, int splits, int hd, int chunk, const int* positions, bf16* att) {
-    int t = blockIdx.x, h = blockIdx.y, heads = gridDim.y, d = threadIdx.x;
-    if (d >= hd) return;
-    int n = positions[t] + 1;
-    int used = min(splits, (n + chunk - 1) / chunk);
-    const float* base = part + ((size_t) t * heads + h) * splits * (hd + 2);
-    float M = NEG_INF;
-    for (int s = 0; s < used; s++) M = fmaxf(M, base[s * (hd + 2) + hd]);
-    float L = 0.0f, acc = 0.0f;
-    for (int s = 0; s < used; s++) {
-        const float* b = base + s * (hd + 2);
-        float w = expf(b[hd] - M);
-        L += w * b[hd + 1];
-        acc += w * b[d];
+    __threadfence();  // this chunk's result is visible device-wide before it counts as done
+    __syncthreads();
+    if (tid == 0) finished = atomicAdd(done + t * kvHeads + kh, 1);
+    __syncthreads();
+    if (finished != used - 1) return;
+    __threadfence();
+    if (tid == 0) done[t * kvHeads + kh] = 0;  // ready for the next layer and step
+#pragma unroll
+    for (int j = 0; j < 16; j++) {
+        int g = g0 + j * gStep;
+        if (g < G) {
+            float M = NEG_INF;
+            for (int c = 0; c < used; c++) M = fmaxf(M, __ldcg(all + ((size_t) c * G + g) * (D + 2) + D));
+            float L = 0.0f, a = 0.0f;
+            for (int c = 0; c < used; c++) {
+                const float* b = all + ((size_t) c * G + g) * (D + 2);
+                float w = expf(__ldcg(b + D) - M);
+                L += w * __ldcg(b + D + 1);
+                a += w * __ldcg(b + d);
+            }
+            o[g * D + d] = f2bf(a / L);
+        }
     }
-    att[(size_t) t * heads * hd + h * hd + d] = f2bf(acc / L);
 }
 
 // act[t, i] = up * silu(gate) with [gate | up] = gu[t]; grid-stride over T * I
 extern "C" __global__ void silu_mul(const float* gu, bf16* act, int I, int T) {
+    pdl_launch_next();
+    pdl_wait();
     size_t n = (size_t) T * I;
     for (size_t k = (size_t) blockIdx.x * blockDim.x + threadIdx.x; k < n; k += (size_t) gridDim.x * blockDim.x) {
         size_t t = k / I, i = k - t * I;
@@ -219,47 +335,50 @@ extern "C" __global__ void silu_mul(const float* gu, bf16* act, int I, int T) {
     }
 }
 
-// out[r] = xn[rows[r]] (the rows whose logits are wanted); grid R
-extern "C" __global__ void gather_rows(const bf16* xn, const int* rows, bf16* out, int H) {
+// out[r] = xn[rows[r]] (the rows whose logits are wanted), and clears row r's argmax key; grid R
+extern "C" __global__ void gather_rows(const bf16* xn, const int* rows, bf16* out, int H, unsigned long long* keys) {
+    pdl_launch_next();
+    pdl_wait();
     int r = blockIdx.x;
     const bf16* src = xn + (size_t) rows[r] * H;
     for (int i = threadIdx.x; i < H; i += blockDim.x) out[(size_t) r * H + i] = src[i];
+    if (threadIdx.x == 0) keys[r] = 0ull;
 }
 
-// ids[r] = argmax of logits[r] (lowest index among equal maxima, as torch.argmax); grid R, block 1024
-extern "C" __global__ void argmax_rows(const float* logits, int V, int* ids) {
-    __shared__ float bestV[1024];
-    __shared__ int bestI[1024];
-    int r = blockIdx.x;
+// keys[r] = max over i of (value bits ordered as unsigned << 32 | ~i): the argmax of logits[r] in the high half,
+// the lowest index among equal maxima (as torch.argmax) in the low half; NaN never wins. Starts from 0
+// (gather_rows). grid (R, slices), block 256
+extern "C" __global__ void argmax_rows(const float* logits, int V, unsigned long long* keys) {
+    pdl_launch_next();
+    pdl_wait();
+    __shared__ unsigned long long best[256];
+    int r = blockIdx.x, per = (V + gridDim.y - 1) / gridDim.y;
+    int from = blockIdx.y * per, to = min(V, from + per);
     const float* row = logits + (size_t) r * V;
-    float bv = NEG_INF;
-    int bi = 0x7fffffff;
-    for (int i = threadIdx.x; i < V; i += blockDim.x) {
+    unsigned long long k = 0ull;
+    for (int i = from + threadIdx.x; i < to; i += blockDim.x) {
         float v = row[i];
-        if (v > bv || (v == bv && i < bi)) { bv = v; bi = i; }
+        if (v != v) continue;
+        unsigned u = __float_as_uint(v);
+        unsigned ordered = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+        unsigned long long c = ((unsigned long long) ordered << 32) | (unsigned) ~i;
+        if (c > k) k = c;
     }
-    bestV[threadIdx.x] = bv;
-    bestI[threadIdx.x] = bi;
+    best[threadIdx.x] = k;
     __syncthreads();
-    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-        if (threadIdx.x < s) {
-            float ov = bestV[threadIdx.x + s];
-            int oi = bestI[threadIdx.x + s];
-            if (ov > bestV[threadIdx.x] || (ov == bestV[threadIdx.x] && oi < bestI[threadIdx.x])) {
-                bestV[threadIdx.x] = ov;
-                bestI[threadIdx.x] = oi;
-            }
-        }
+    for (int h = blockDim.x / 2; h > 0; h >>= 1) {
+        if (threadIdx.x < h && best[threadIdx.x + h] > best[threadIdx.x]) best[threadIdx.x] = best[threadIdx.x + h];
         __syncthreads();
     }
-    if (threadIdx.x == 0) ids[r] = bestI[0] == 0x7fffffff ? 0 : bestI[0];
+    if (threadIdx.x == 0 && best[0] != 0ull) atomicMax(keys + r, best[0]);
 }
 
-// y[t * N + n] = W[n] . x[t] for a few rows t < T <= 4 (decode): bound by reading W once, which cuBLAS's
-// general kernels do at well under the memory rate for such thin products. A warp per output row n; each lane
-// reads 16-byte pieces (8 bf16) of the weight row, eight at a time so that enough loads are in flight to cover
-// the memory latency, keeps T float sums, then the warp adds them up. Needs K % 8 == 0 and 16-byte aligned
-// rows. grid ceil(N / 8), block 256
+// Products for a few activation rows t < T <= 4 (decode steps), bound by reading the weights once, which cuBLAS's
+// general kernels do at well under the memory rate for such thin products. A warp per output row (or per pair of
+// rows); each lane reads 16-byte pieces (8 bf16) of the weight rows, eight per row at a time so that enough loads
+// are in flight to cover the memory latency, and keeps T float sums per row; then the warp adds them up. The
+// first weight loads are issued before waiting for the previous kernel. Needs K % 8 == 0 and 16-byte aligned
+// rows. block 256 (8 warps)
 __device__ __forceinline__ float dot8(uint4 a, uint4 b) {
     float s = __uint_as_float(a.x << 16) * __uint_as_float(b.x << 16);
     s += __uint_as_float(a.x & 0xffff0000u) * __uint_as_float(b.x & 0xffff0000u);
@@ -272,40 +391,127 @@ __device__ __forceinline__ float dot8(uint4 a, uint4 b) {
     return s;
 }
 
-extern "C" __global__ void gemv_bf16(const bf16* __restrict__ W, const bf16* __restrict__ X, float* __restrict__ Y,
-                                     int N, int K, int T) {
-    int n = (blockIdx.x * blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
-    if (n >= N) return;
-    const uint4* w = (const uint4*) (W + (size_t) n * K);
-    int K8 = K >> 3;
-    float acc[4];
+// acc[r][t] = w[r] . X[t] summed over the warp (every lane gets the totals); calls pdl_wait(). 8 / ROWS loads
+// per row in flight per lane.
+template <int ROWS>
+__device__ __forceinline__ void warp_dots(const uint4* const (&w)[ROWS], const bf16* __restrict__ X, int K, int T,
+                                          float (&acc)[ROWS][4]) {
+    constexpr int U = 8 / ROWS;
+    int lane = threadIdx.x & 31, K8 = K >> 3;
 #pragma unroll
-    for (int t = 0; t < 4; t++) acc[t] = 0.0f;
-    for (int base = lane; base < K8; base += 256) {
-        uint4 wv[8];
+    for (int r = 0; r < ROWS; r++)
 #pragma unroll
-        for (int u = 0; u < 8; u++) {
-            int i = base + 32 * u;
-            wv[u] = i < K8 ? __ldcs(w + i) : make_uint4(0u, 0u, 0u, 0u);  // read once per step: stream past the caches
+        for (int t = 0; t < 4; t++) acc[r][t] = 0.0f;
+    uint4 wv[ROWS][U];
+    bool waited = false;
+    for (int base = lane; base < K8; base += 32 * U) {
+#pragma unroll
+        for (int r = 0; r < ROWS; r++)
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                int i = base + 32 * u;
+                wv[r][u] = i < K8 ? __ldcs(w[r] + i) : make_uint4(0u, 0u, 0u, 0u);  // read once a step: stream past the caches
+            }
+        if (!waited) {  // the weights never change; the activations come from the kernel before
+            pdl_wait();
+            waited = true;
         }
 #pragma unroll
         for (int t = 0; t < 4; t++) {
             if (t < T) {
                 const uint4* x = (const uint4*) (X + (size_t) t * K);
 #pragma unroll
-                for (int u = 0; u < 8; u++) {
+                for (int u = 0; u < U; u++) {
                     int i = base + 32 * u;
-                    if (i < K8) acc[t] += dot8(wv[u], x[i]);
+                    if (i < K8) {
+                        uint4 xv = x[i];
+#pragma unroll
+                        for (int r = 0; r < ROWS; r++) acc[r][t] += dot8(wv[r][u], xv);
+                    }
                 }
             }
         }
     }
+    if (!waited) pdl_wait();
+#pragma unroll
+    for (int r = 0; r < ROWS; r++)
+#pragma unroll
+        for (int t = 0; t < 4; t++)
+            for (int o = 16; o > 0; o >>= 1) acc[r][t] += __shfl_xor_sync(0xffffffffu, acc[r][t], o);
+}
+
+// Y[t * N + n] = W[n] . X[t]; grid ceil(N / 8)
+extern "C" __global__ void __launch_bounds__(256, 4) gemv_bf16(const bf16* __restrict__ W, const bf16* __restrict__ X, float* __restrict__ Y,
+                                     int N, int K, int T) {
+    pdl_launch_next();
+    int n = (blockIdx.x * blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
+    if (n >= N) return;
+    const uint4* const w[1] = {(const uint4*) (W + (size_t) n * K)};
+    float acc[1][4];
+    warp_dots<1>(w, X, K, T, acc);
+#pragma unroll
+    for (int t = 0; t < 4; t++)
+        if (t < T && lane == 0) Y[(size_t) t * N + n] = acc[0][t];
+}
+
+// The gate/up product with SwiGLU: W = [gate; up] (2I rows); act[t * I + n] = up . x * silu(gate . x) as bf16,
+// gate row n and up row n in one warp (the [gate | up] product never goes to memory). grid ceil(I / 8)
+extern "C" __global__ void __launch_bounds__(256, 3) gemv_swiglu(const bf16* __restrict__ W, const bf16* __restrict__ X, bf16* __restrict__ act,
+                                       int I, int K, int T) {
+    pdl_launch_next();
+    int n = (blockIdx.x * blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
+    if (n >= I) return;
+    const uint4* const w[2] = {(const uint4*) (W + (size_t) n * K), (const uint4*) (W + (size_t) (I + n) * K)};
+    float acc[2][4];
+    warp_dots<2>(w, X, K, T, acc);
 #pragma unroll
     for (int t = 0; t < 4; t++) {
-        if (t < T) {
-            float a = acc[t];
-            for (int o = 16; o > 0; o >>= 1) a += __shfl_xor_sync(0xffffffffu, a, o);
-            if (lane == 0) Y[(size_t) t * N + n] = a;
+        if (t < T && lane == 0) {
+            float gate = acc[0][t], up = acc[1][t];
+            act[(size_t) t * I + n] = f2bf(up * (gate / (1.0f + expf(-gate))));
+        }
+    }
+}
+
+// The [q | k | v] product with bias_rope_store's work done on its output: a warp computes rows 2j and 2j + 1 (a
+// rotary pair when they fall in the rotated part of a q or k head), adds the biases, rotates, writes the rows to
+// qkv and k, v as bf16 to the cache slot. grid ceil((qd + 2 kvd) / 16)
+extern "C" __global__ void __launch_bounds__(256, 3) gemv_qkv_rope(const bf16* __restrict__ W, const bf16* __restrict__ X, float* __restrict__ qkv,
+                                         const float* bias, int hasBias, int qd, int kvd, int hd, int rotHalf,
+                                         const float* invFreq, float attnScale, const int* positions, const int* slots,
+                                         bf16* kcache, bf16* vcache, int K, int T) {
+    pdl_launch_next();
+    int j = (blockIdx.x * blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
+    int N = qd + 2 * kvd, r = 2 * j;
+    if (r >= N) return;
+    const uint4* const w[2] = {(const uint4*) (W + (size_t) r * K), (const uint4*) (W + (size_t) (r + 1) * K)};
+    float acc[2][4];
+    warp_dots<2>(w, X, K, T, acc);
+    if (lane != 0) return;
+    bool rotated = r < qd + kvd && (r % hd) / 2 < rotHalf;  // q and k heads are contiguous, qd a multiple of hd
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+        if (t >= T) break;
+        float a = acc[0][t], b = acc[1][t];
+        if (hasBias) {
+            a += bias[r];
+            b += bias[r + 1];
+        }
+        if (rotated) {
+            float angle = (float) positions[t] * invFreq[(r % hd) / 2];
+            float c = cosf(angle) * attnScale, s = sinf(angle) * attnScale;
+            float ra = a * c - b * s, rb = b * c + a * s;
+            a = ra;
+            b = rb;
+        }
+        float* row = qkv + (size_t) t * N;
+        row[r] = a;
+        row[r + 1] = b;
+        if (r >= qd) {
+            size_t slot = (size_t) slots[t] * kvd;
+            bf16* cache = r < qd + kvd ? kcache + slot + (r - qd) : vcache + slot + (r - qd - kvd);
+            cache[0] = f2bf(a);
+            cache[1] = f2bf(b);
         }
     }
 }
