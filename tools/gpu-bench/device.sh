@@ -3,6 +3,7 @@
 #   device.sh test                 the CUDA tests (fixtures vs transformers, engine cuda vs cpu) via JUnit's console
 #   device.sh bench [9b|32b] [LAYERS] [BATCHES]  random GLM-Z1-shaped model: ours (./glm bench-cuda) and transformers
 #   device.sh kernels [9b|32b] [LAYERS]  Nsight Compute: time and DRAM bytes of each kernel of ~2 batch-1 decode steps
+#     (NCU_OPTS="--clock-control none --cache-control none": clocks and caches as the card runs them)
 # Logs and JSON land in $OUT (or /tmp/out).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,7 +37,7 @@ kernels)
   N=$(python3 -c "import json; print(json.load(open('$M/config.json'))['num_hidden_layers'])")
   # our kernels only: skip bench-cuda's 6 pp512 passes, the decode prompt (5 N + 4 kernels each) and 2 decode steps
   # (7 N + 5 each), keep 2 steps
-  GLMSPARK_CUDA_GRAPHS=0 timeout 400 ncu --metrics gpu__time_duration.sum,dram__bytes_read.sum,launch__registers_per_thread \
+  GLMSPARK_CUDA_GRAPHS=0 timeout 400 ncu ${NCU_OPTS:-} --metrics gpu__time_duration.sum,dram__bytes_read.sum,launch__registers_per_thread \
     -k 'regex:^(gemv|attention|norm|rms|embed|gather|argmax|bias|silu)' --launch-skip $((49 * N + 38)) --launch-count $((14 * N + 10)) \
     --csv $JAVA $JOPTS -cp "$CP" glmspark.cli.Glm bench-cuda --model "$M" --batches 1 --decode 8 > "$OUT/ncu-$SHAPE.csv" 2> "$OUT/ncu-$SHAPE.err"
   tail -3 "$OUT/ncu-$SHAPE.err"

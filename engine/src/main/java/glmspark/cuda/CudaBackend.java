@@ -266,7 +266,7 @@ public final class CudaBackend implements Backend {
     // ---- one step ----
 
     private DeviceBlocks blocks;
-    private int T, R, splits, chunk;
+    private int T, R, splits, chunk, headsPerBlock;
     private int capT, capR, capMeta;
     private long capPart;
     private long x, xn, qkv, att, o, gu, act, xl, logitsBuf, ids, part, done, meta;
@@ -307,7 +307,7 @@ public final class CudaBackend implements Backend {
         if (useGraphs && R == T && T <= 256) {
             if (graphBlocks != d) dropGraphs();
             graphBlocks = d;
-            graphKey = T | (long) splits << 16 | (long) chunk << 32;
+            graphKey = T | (long) splits << 16 | (long) chunk << 32 | (long) headsPerBlock << 56;
             MemorySegment g = graphs.get(graphKey);
             if (g != null) {
                 dev.launchGraph(g);
@@ -420,7 +420,10 @@ public final class CudaBackend implements Backend {
         // attention chunks: enough blocks for twice the device's SMs where the rows are few (a decode step), else as
         // few chunks as that allows; at most 32 of them (the last chunk to finish merges them all); chunk and split
         // count rounded up to powers of two so that recorded graphs stay valid for many steps
-        int pairs = T * kvHeads, target = Math.clamp((2L * dev.multiprocessors() + pairs - 1) / pairs, 1, MAX_SPLITS);
+        int group = heads / kvHeads;
+        // very few rows: a KV head's query heads over several blocks (each reads the keys and values again, from L2)
+        headsPerBlock = 4L * T * kvHeads > dev.multiprocessors() ? group : largestDivisorAtMost(group, (group + 3) / 4);
+        int pairs = T * (heads / headsPerBlock), target = Math.clamp((2L * dev.multiprocessors() + pairs - 1) / pairs, 1, MAX_SPLITS);
         chunk = Math.max(MIN_CHUNK, pow2AtLeast((maxLen + target - 1) / target));
         splits = pow2AtLeast((maxLen + chunk - 1) / chunk);
         long perSplit = (long) T * heads * (hd + 2) * 4;
@@ -434,6 +437,11 @@ public final class CudaBackend implements Backend {
             capPart = Math.max(perSplit * splits, 2 * capPart);
             part = dev.alloc(capPart);
         }
+    }
+
+    private static int largestDivisorAtMost(int n, int max) {
+        for (int d = Math.max(1, max); d > 1; d--) if (n % d == 0) return d;
+        return 1;
     }
 
     private static int pow2AtLeast(int x) {
@@ -476,7 +484,8 @@ public final class CudaBackend implements Backend {
         float scale = (float) (1.0 / Math.sqrt(hd));
         dev.launch(kAttention).ptr(qkv).i32(qd + 2 * kvd).ptr(blocks.keys(layer)).ptr(blocks.values(layer))
                 .ptr(mPositions).ptr(mTableOffsets).ptr(mTables).i32(blocks.blockSize).i32(kvd).i32(hd)
-                .i32(heads / kvHeads).i32(chunk).f32(scale).ptr(part).ptr(done).ptr(att).go(T, kvHeads, splits, 256, attShared);
+                .i32(headsPerBlock).i32(heads / kvHeads).i32(chunk).f32(scale).ptr(part).ptr(done).ptr(att)
+                .go(T, heads / headsPerBlock, splits, 256, attShared);
         mark("attention");
     }
 

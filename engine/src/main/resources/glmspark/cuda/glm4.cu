@@ -155,13 +155,13 @@ extern "C" __global__ void __launch_bounds__(1024) bias_rope_store(float* qkv, c
 #define ATT_TILE 32
 extern "C" __global__ void __launch_bounds__(ATT_THREADS, 2)
 attention(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcache, const int* positions,
-          const int* tableOffsets, const int* tables, int blockSize, int kvd, int hd, int group, int chunk, float scale,
+          const int* tableOffsets, const int* tables, int blockSize, int kvd, int hd, int group, int kvGroup, int chunk, float scale,
           float* part, int* done, bf16* att) {
     pdl_launch_next();
     pdl_wait();
     extern __shared__ float smem[];
     __shared__ int finished;
-    const int t = blockIdx.x, kh = blockIdx.y, s = blockIdx.z, kvHeads = gridDim.y, splits = gridDim.z;
+    const int t = blockIdx.x, hb = blockIdx.y, s = blockIdx.z, headBlocks = gridDim.y, splits = gridDim.z;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, G = group, D = hd, D8 = hd >> 3;
     const int d = tid % D, g0 = tid / D, gStep = ATT_THREADS / D;  // D divides 256: thread (g0 + j gStep, d)
     const int n = positions[t] + 1;
@@ -174,10 +174,10 @@ attention(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcach
     float* ms = cs + G;                  // [G] m at the end
     bf16* ks = (bf16*) (ms + G);         // [TILE][D + 2] keys (padded: lanes reading different rows hit different banks)
     bf16* vs = ks + ATT_TILE * (D + 2);  // [TILE][D] values
-    const float* q = qkv + (size_t) t * qkvStride + (size_t) kh * G * D;  // query heads kh * G .. kh * G + G - 1
+    const float* q = qkv + (size_t) t * qkvStride + (size_t) hb * G * D;  // query heads hb * G .. hb * G + G - 1
     for (int i = tid; i < G * D; i += ATT_THREADS) qs[i] = q[i] * scale;
     const int* table = tables + tableOffsets[t];
-    const size_t kvOff = (size_t) kh * D;
+    const size_t kvOff = (size_t) (hb * G / kvGroup) * D;
     float acc[16], mreg[4], lreg[4];
 #pragma unroll
     for (int j = 0; j < 16; j++) acc[j] = 0.0f;
@@ -277,8 +277,8 @@ attention(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcach
         }
     }
     __syncthreads();
-    const int heads = kvHeads * G;
-    bf16* o = att + ((size_t) t * heads + (size_t) kh * G) * D;  // [g][D]
+    const int heads = headBlocks * G;
+    bf16* o = att + ((size_t) t * heads + (size_t) hb * G) * D;  // [g][D]
     if (used == 1) {
 #pragma unroll
         for (int j = 0; j < 16; j++) {
@@ -287,8 +287,8 @@ attention(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcach
         }
         return;
     }
-    float* mine = part + ((size_t) (t * kvHeads + kh) * splits + s) * G * (D + 2);
-    float* all = part + (size_t) (t * kvHeads + kh) * splits * G * (D + 2);
+    float* mine = part + ((size_t) (t * headBlocks + hb) * splits + s) * G * (D + 2);
+    float* all = part + (size_t) (t * headBlocks + hb) * splits * G * (D + 2);
 #pragma unroll
     for (int j = 0; j < 16; j++) {
         int g = g0 + j * gStep;
@@ -300,11 +300,11 @@ attention(const float* qkv, int qkvStride, const bf16* kcache, const bf16* vcach
     }
     __threadfence();  // this chunk's result is visible device-wide before it counts as done
     __syncthreads();
-    if (tid == 0) finished = atomicAdd(done + t * kvHeads + kh, 1);
+    if (tid == 0) finished = atomicAdd(done + t * headBlocks + hb, 1);
     __syncthreads();
     if (finished != used - 1) return;
     __threadfence();
-    if (tid == 0) done[t * kvHeads + kh] = 0;  // ready for the next layer and step
+    if (tid == 0) done[t * headBlocks + hb] = 0;  // ready for the next layer and step
 #pragma unroll
     for (int j = 0; j < 16; j++) {
         int g = g0 + j * gStep;
