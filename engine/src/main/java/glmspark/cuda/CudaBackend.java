@@ -8,6 +8,7 @@ import glmspark.model.Glm4Model;
 import glmspark.model.Glm4Weights;
 import glmspark.model.KvCache;
 import glmspark.model.Rope;
+import glmspark.sampling.SamplingParams;
 import glmspark.tensor.WeightMatrix;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -32,7 +34,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 public final class CudaBackend implements Backend {
 
     private static final String[] KERNELS = {"embed", "rms_norm", "norm_add_norm", "bias_rope_store", "attention",
-            "silu_mul", "gather_rows", "argmax_rows", "gemv_bf16", "gemv_swiglu", "gemv_qkv_rope"};
+            "silu_mul", "gather_rows", "argmax_rows", "gemv_bf16", "gemv_swiglu", "gemv_qkv_rope", "sample_rows"};
     /** Threads of the per-row kernels (norms, rotary): wide, so that a decode step's few rows finish fast. */
     private static final int ROW_BLOCK = 1024;
     /**
@@ -53,7 +55,7 @@ public final class CudaBackend implements Backend {
     private final CudaDevice dev;
     private final Cublas blas;
     private final CudaDevice.Kernel kEmbed, kRmsNorm, kNormAddNorm, kBiasRopeStore, kAttention, kSiluMul, kGather,
-            kArgmax, kGemv, kGemvSwiglu, kGemvQkvRope;
+            kArgmax, kGemv, kGemvSwiglu, kGemvQkvRope, kSample;
     private final int layers, H, I, V, qd, kvd, hd, heads, kvHeads, attShared;
     private final long embed, lmHead, finalNorm, invFreq;
     private final long[] qkvW, qkvB, oW, guW, downW, inNorm, postAttnNorm, mlpNorm, postMlpNorm;
@@ -101,6 +103,7 @@ public final class CudaBackend implements Backend {
         kGemv = k[8];
         kGemvSwiglu = k[9];
         kGemvQkvRope = k[10];
+        kSample = k[11];
         blas = new Cublas(dev);
         try (Arena staging = Arena.ofConfined()) {
             Upload up = new Upload(staging);
@@ -288,7 +291,7 @@ public final class CudaBackend implements Backend {
     private long profileMark;
     private final boolean useGraphs = !profile && !"0".equals(System.getenv("GLMSPARK_CUDA_GRAPHS"));
     private DeviceBlocks graphBlocks;
-    private boolean replaying, capturing;
+    private boolean replaying, capturing, headDone;
     private long graphKey;
 
     @Override
@@ -303,7 +306,7 @@ public final class CudaBackend implements Backend {
         ensureRows(T);
         if (R > 0) ensureLogitRows(R);
         writeMeta(b, cache);
-        replaying = capturing = false;
+        replaying = capturing = headDone = false;
         if (useGraphs && R == T && T <= 256) {
             if (graphBlocks != d) dropGraphs();
             graphBlocks = d;
@@ -522,6 +525,8 @@ public final class CudaBackend implements Backend {
 
     /** lm_head over the wanted rows' final-norm outputs into logitsBuf [R, V], and their argmax into ids. */
     private void lmHead() {
+        if (headDone) return;
+        headDone = true;
         if (!replaying) {
             try {
                 dev.launch(kGather).ptr(xn).ptr(mLogitRows).ptr(xl).i32(H).ptr(ids).go(R, 1, 1, 256, 0);
@@ -549,6 +554,70 @@ public final class CudaBackend implements Backend {
             lmHead();
             dev.download(hostOut, logitsBuf, 4L * R * V);
             MemorySegment.copy(hostOut, JAVA_FLOAT, 0, out, 0, R * V);
+        }
+    }
+
+    /** glm4.cu's struct Draw: row, top_k, greedy, temperature (f32), top_p, min_p, u (f64). */
+    private static final int DRAW_BYTES = 40;
+    private long drawBuf, drawIds;
+    private MemorySegment hostDraws;
+    private int capDraws;
+
+    @Override
+    public boolean sample(int n, int[] rows, SamplingParams[] params, double[] uniforms, int[] ids) {
+        if (R == 0 || n == 0) {
+            dev.synchronize();
+            return true;
+        }
+        lmHead();
+        draw(logitsBuf, V, n, rows, params, uniforms, ids);
+        return true;
+    }
+
+    /** glm4.cu's sample_rows over [rows, vocab] logits at {@code logits} on the device. */
+    private void draw(long logits, int vocab, int n, int[] rows, SamplingParams[] params, double[] uniforms, int[] ids) {
+        if (n > capDraws) {
+            if (drawBuf != 0) {
+                dev.free(drawBuf);
+                dev.free(drawIds);
+                dev.freeHost(hostDraws);
+            }
+            capDraws = Math.max(n, 2 * capDraws);
+            drawBuf = dev.alloc((long) DRAW_BYTES * capDraws);
+            drawIds = dev.alloc(4L * capDraws);
+            hostDraws = dev.allocHost((long) (DRAW_BYTES + 4) * capDraws);
+        }
+        for (int i = 0; i < n; i++) {
+            SamplingParams p = params[i];
+            long at = (long) DRAW_BYTES * i;
+            hostDraws.set(JAVA_INT, at, rows[i]);
+            hostDraws.set(JAVA_INT, at + 4, p.topK());
+            hostDraws.set(JAVA_INT, at + 8, p.isGreedy() ? 1 : 0);
+            hostDraws.set(JAVA_FLOAT, at + 12, (float) p.temperature());
+            hostDraws.set(JAVA_DOUBLE, at + 16, p.topP());
+            hostDraws.set(JAVA_DOUBLE, at + 24, p.minP());
+            hostDraws.set(JAVA_DOUBLE, at + 32, uniforms[i]);
+        }
+        dev.uploadAsync(drawBuf, hostDraws, (long) DRAW_BYTES * n);
+        dev.launch(kSample).ptr(logits).i32(vocab).ptr(drawBuf).ptr(drawIds).go(n, 1, 1, 1024, 0);
+        MemorySegment back = hostDraws.asSlice((long) DRAW_BYTES * capDraws); // the ids' part of the pinned buffer
+        dev.download(back, drawIds, 4L * n);
+        MemorySegment.copy(back, JAVA_INT, 0, ids, 0, n);
+    }
+
+    /** The sampling kernel on logits given here ([rows, vocab]), for tests: what {@link #sample} draws from them. */
+    int[] sampleFrom(float[] logits, int vocab, int[] rows, SamplingParams[] params, double[] uniforms) {
+        dev.bind();
+        long buf = dev.alloc(4L * logits.length);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(4L * logits.length, 64);
+            MemorySegment.copy(logits, 0, host, JAVA_FLOAT, 0, logits.length);
+            dev.upload(buf, host, 4L * logits.length);
+            int[] ids = new int[rows.length];
+            draw(buf, vocab, rows.length, rows, params, uniforms, ids);
+            return ids;
+        } finally {
+            dev.free(buf);
         }
     }
 

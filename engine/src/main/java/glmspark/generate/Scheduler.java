@@ -3,7 +3,9 @@ package glmspark.generate;
 import glmspark.model.Batch;
 import glmspark.model.Glm4Model;
 import glmspark.model.KvCache;
+import glmspark.sampling.RandomStream;
 import glmspark.sampling.Sampler;
+import glmspark.sampling.SamplingParams;
 import glmspark.tokenizer.StreamDecoder;
 import glmspark.tokenizer.Tokenizer;
 
@@ -16,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Continuous batching. One thread runs steps; each step feeds the model one batch made of every decoding
@@ -167,21 +170,73 @@ public final class Scheduler implements AutoCloseable {
             // only the chosen ids leave the model (on a device backend, the logits stay there)
             if (greedyIds.length < rows) greedyIds = new int[rows];
             model.forwardGreedy(batch, cache, greedyIds);
+            int r = 0;
+            for (Sample s : decoding) accept(s, greedyIds[r++]);
+            for (Job job : finishingPrefill) {
+                int id = greedyIds[r++];
+                startSamples(job, i -> id);
+            }
         } else {
             if (logits.length < rows * vocab) logits = new float[rows * vocab];
-            model.forward(batch, cache, logits, null);
-        }
-        // logit rows are in batch order: decoding samples first, then finished prompts
-        int r = 0;
-        for (Sample s : decoding) {
-            accept(s, greedy ? greedyIds[r] : sample(s, r));
-            r++;
-        }
-        for (Job job : finishingPrefill) {
-            startSamples(job, greedy ? greedyIds[r] : -1, r);
-            r++;
+            boolean planned = planDraws(decoding, finishingPrefill);
+            if (!planned) model.forward(batch, cache, logits, null);
+            boolean drawn = planned && model.forwardSampled(batch, cache, draws, drawRows, drawParams, drawUniforms, drawIds, logits);
+            // logit rows are in batch order: decoding samples first, then finished prompts (their samples in order)
+            int r = 0, d = 0;
+            for (Sample s : decoding) {
+                int id = drawn ? drawIds[d++] : -1;
+                accept(s, id >= 0 ? id : sample(s, r));
+                r++;
+            }
+            for (Job job : finishingPrefill) {
+                int row = r++, first = d;
+                if (drawn) d += job.request.n();
+                startSamples(job, i -> drawn && drawIds[first + i] >= 0 ? drawIds[first + i] : -1, row);
+            }
         }
         admitted.removeIf(j -> j.remaining == 0);
+    }
+
+    // the draws of a sampling step, for a backend that samples itself (only ids then leave a device)
+    private int draws;
+    private int[] drawRows = new int[16], drawIds = new int[16];
+    private double[] drawUniforms = new double[16];
+    private SamplingParams[] drawParams = new SamplingParams[16];
+
+    /**
+     * One draw per decoding sample and n per finished prompt, with each one's uniform from its random stream.
+     * False (draws 0) when a request has a repetition penalty: its history stays on the host, so the step's
+     * logits come back and the CPU sampler draws.
+     */
+    private boolean planDraws(List<Sample> decoding, List<Job> finishingPrefill) {
+        draws = 0;
+        int r = 0;
+        for (Sample s : decoding) {
+            GenerationRequest q = s.job.request;
+            if (q.sampling().repetitionPenalty() != 1.0) return false;
+            addDraw(r++, q, s.index, s.outputCount);
+        }
+        for (Job job : finishingPrefill) {
+            GenerationRequest q = job.request;
+            if (q.sampling().repetitionPenalty() != 1.0) return false;
+            for (int i = 0; i < q.n(); i++) addDraw(r, q, i, 0);
+            r++;
+        }
+        return true;
+    }
+
+    private void addDraw(int row, GenerationRequest q, int sampleIndex, int step) {
+        if (draws == drawRows.length) {
+            int n = 2 * draws;
+            drawRows = Arrays.copyOf(drawRows, n);
+            drawIds = Arrays.copyOf(drawIds, n);
+            drawUniforms = Arrays.copyOf(drawUniforms, n);
+            drawParams = Arrays.copyOf(drawParams, n);
+        }
+        drawRows[draws] = row;
+        drawParams[draws] = q.sampling();
+        drawUniforms[draws] = RandomStream.uniform(q.seed(), sampleIndex, step);
+        draws++;
     }
 
     /** A caller that cancelled its future (a killed Spark task, say) no longer wants the work: free its blocks. */
@@ -243,8 +298,12 @@ public final class Scheduler implements AutoCloseable {
         return r.sampling().isGreedy() && r.sampling().repetitionPenalty() == 1.0;
     }
 
-    /** {@code greedyId} is the row's argmax when the step ran greedy, else -1 and each sample draws from the row. */
-    private void startSamples(Job job, int greedyId, int row) {
+    private void startSamples(Job job, IntUnaryOperator chosen) {
+        startSamples(job, chosen, -1);
+    }
+
+    /** Sample i's first token is {@code chosen(i)}, or where that is -1, a draw from logit row {@code row}. */
+    private void startSamples(Job job, IntUnaryOperator chosen, int row) {
         GenerationRequest r = job.request;
         job.samples = new Sample[r.n()];
         for (int i = 0; i < r.n(); i++) {
@@ -252,7 +311,11 @@ public final class Scheduler implements AutoCloseable {
             job.samples[i] = new Sample(job, i, seq, r.promptIds());
         }
         job.promptSeq = null;
-        for (Sample s : job.samples) if (!s.done) accept(s, greedyId >= 0 ? greedyId : sample(s, row));
+        for (Sample s : job.samples) {
+            if (s.done) continue;
+            int id = chosen.applyAsInt(s.index);
+            accept(s, id >= 0 ? id : sample(s, row));
+        }
     }
 
     /** Samples the next token of {@code s} from logits row {@code row}. */

@@ -1,5 +1,7 @@
 package glmspark.model;
 
+import glmspark.sampling.SamplingParams;
+
 /**
  * Where the stages of a {@link Glm4Model} step run: the CPU ({@link CpuBackend}) or a CUDA device
  * ({@code glmspark.cuda.CudaBackend}). {@link Glm4Model#forward} says in which order the stages of GLM-4 run; a
@@ -37,6 +39,16 @@ public interface Backend extends AutoCloseable {
 
     /** The argmax (lowest id on ties) of each wanted row's logits, in row order; only ids leave the backend. */
     void greedy(int[] out);
+
+    /**
+     * Draws tokens from the wanted rows' logits where the backend can (the CPU sampler's rules; no repetition
+     * penalty): draw i from logit row {@code rows[i]} with {@code params[i]} and the uniform {@code uniforms[i]} of
+     * the request's random stream; {@code ids[i]} = -1 leaves a draw to the caller, who may then call
+     * {@link #logits} in the same step. Returns false, drawing nothing, when the backend does not sample.
+     */
+    default boolean sample(int draws, int[] rows, SamplingParams[] params, double[] uniforms, int[] ids) {
+        return false;
+    }
 
     @Override
     void close();

@@ -4,6 +4,7 @@ import glmspark.cpu.Parallel;
 import glmspark.format.ModelConfig;
 import glmspark.format.ModelFormatException;
 import glmspark.format.TensorData;
+import glmspark.sampling.SamplingParams;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -104,6 +105,22 @@ public final class Glm4Model implements AutoCloseable {
         layers(batch, cache, null);
         backend.greedy(ids);
         batch.advanceSequences();
+    }
+
+    /**
+     * Like {@link #forward} for a step that samples: the backend draws where it can ({@link Backend#sample}, same
+     * arguments). {@code logits} receives every wanted row when the backend drew nothing (returns false) or left
+     * a draw to the caller (an id of -1).
+     */
+    public boolean forwardSampled(Batch batch, KvCache cache, int draws, int[] rows, SamplingParams[] params,
+                                  double[] uniforms, int[] ids, float[] logits) {
+        layers(batch, cache, null);
+        boolean drawn = backend.sample(draws, rows, params, uniforms, ids);
+        boolean needLogits = !drawn;
+        for (int i = 0; drawn && i < draws; i++) needLogits |= ids[i] < 0;
+        if (needLogits) backend.logits(logits);
+        batch.advanceSequences();
+        return drawn;
     }
 
     private void layers(Batch batch, KvCache cache, HiddenStates hidden) {

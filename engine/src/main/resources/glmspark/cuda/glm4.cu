@@ -515,3 +515,228 @@ extern "C" __global__ void __launch_bounds__(256, 3) gemv_qkv_rope(const bf16* _
         }
     }
 }
+
+// ---- sampling on the device: the CPU Sampler's rules (transformers' order), one block per draw ----
+
+// One draw: from logits row `row`; greedy, or temperature, top_k (0: off), top_p (1: off), min_p (0: off), and the
+// uniform u of the request's random stream (RandomStream.uniform, computed on the host). No repetition penalty.
+struct Draw {
+    int row, topK, greedy;
+    float temperature;
+    double topP, minP, u;
+};
+
+#define SAMPLE_THREADS 1024
+#define SAMPLE_CAP 2048
+
+// an unsigned whose order is the float order (-0 as +0), as Sampler.sortableBits
+__device__ __forceinline__ unsigned ordered_bits(float v) {
+    unsigned u = __float_as_uint(v + 0.0f);
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+__device__ double block_sum_double(double v) {
+    __shared__ double dpart[32];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    __syncthreads();
+    if ((threadIdx.x & 31) == 0) dpart[threadIdx.x >> 5] = v;
+    __syncthreads();
+    v = (threadIdx.x & 31) < (blockDim.x >> 5) ? dpart[threadIdx.x & 31] : 0.0;
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+__device__ unsigned long long block_max_u64(unsigned long long v) {
+    __shared__ unsigned long long upart[32];
+    for (int o = 16; o > 0; o >>= 1) {
+        unsigned long long other = __shfl_xor_sync(0xffffffffu, v, o);
+        v = other > v ? other : v;
+    }
+    __syncthreads();
+    if ((threadIdx.x & 31) == 0) upart[threadIdx.x >> 5] = v;
+    __syncthreads();
+    v = (threadIdx.x & 31) < (blockDim.x >> 5) ? upart[threadIdx.x & 31] : 0ull;
+    for (int o = 16; o > 0; o >>= 1) {
+        unsigned long long other = __shfl_xor_sync(0xffffffffu, v, o);
+        v = other > v ? other : v;
+    }
+    return v;
+}
+
+// ascending bitonic sort of keys[0..n), n a power of two <= SAMPLE_CAP
+__device__ void block_sort_u64(unsigned long long* keys, int n) {
+    for (int size = 2; size <= n; size <<= 1) {
+        for (int stride = size >> 1; stride > 0; stride >>= 1) {
+            __syncthreads();
+            for (int i = threadIdx.x; i < n / 2; i += blockDim.x) {
+                int lo = 2 * i - (i & (stride - 1)), hi = lo + stride;
+                bool up = (lo & size) == 0;
+                unsigned long long a = keys[lo], b = keys[hi];
+                if ((a > b) == up) {
+                    keys[lo] = b;
+                    keys[hi] = a;
+                }
+            }
+        }
+    }
+    __syncthreads();
+}
+
+// ids[d] = the token of draw d, or -1 where the device leaves the draw to the CPU sampler (a NaN or all -inf row,
+// or more than SAMPLE_CAP tokens to sort). The candidates are the top_k tokens (ties kept), or without top_k the
+// SAMPLE_CAP highest when top_p or min_p removes every token below them; sorted ascending by (score, id), top_p
+// removes from the bottom while the cumulative probability stays <= 1 - top_p (the highest always stays), min_p
+// removes p < min_p * p_max; the draw walks the kept tokens in id order to u * their total weight.
+// grid draws, block SAMPLE_THREADS
+extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) sample_rows(const float* logits, int V, const Draw* draws, int* ids) {
+    pdl_launch_next();
+    pdl_wait();
+    __shared__ unsigned long long keys[SAMPLE_CAP];
+    __shared__ double w[SAMPLE_CAP];
+    __shared__ int hist[256];
+    __shared__ int count, chosenDigit, start;
+    const Draw dr = draws[blockIdx.x];
+    const float* row = logits + (size_t) dr.row * V;
+    const int tid = threadIdx.x;
+    const float t = dr.temperature;
+    const bool scale = !dr.greedy && t != 1.0f;
+    // the maximum (and, greedy, the lowest id holding it); NaN anywhere sends the row to the CPU, which reports it
+    unsigned long long best = 0ull;
+    int nan = 0;
+    for (int i = tid; i < V; i += SAMPLE_THREADS) {
+        float s = row[i];
+        if (s != s) nan = 1;
+        if (scale) s = s / t;
+        unsigned long long k = ((unsigned long long) ordered_bits(s) << 32) | (unsigned) ~i;
+        best = k > best ? k : best;
+    }
+    best = block_max_u64(best);
+    nan = __syncthreads_or(nan);
+    if (nan || (unsigned) (best >> 32) == ordered_bits(NEG_INF)) {
+        if (tid == 0) ids[blockIdx.x] = -1;
+        return;
+    }
+    if (dr.greedy) {
+        if (tid == 0) ids[blockIdx.x] = (int) ~(unsigned) best;
+        return;
+    }
+    const unsigned maxBits = (unsigned) (best >> 32);
+    const float m = maxBits & 0x80000000u ? __uint_as_float(maxBits & 0x7fffffffu) : __uint_as_float(~maxBits);
+    // theta: the ordered bits of the c-th highest score, by radix select (8 bits at a time)
+    const bool topK = dr.topK > 0 && dr.topK < V;
+    int c = topK ? dr.topK : (V <= SAMPLE_CAP ? V : SAMPLE_CAP);
+    unsigned prefix = 0u, mask = 0u;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        for (int i = tid; i < 256; i += SAMPLE_THREADS) hist[i] = 0;
+        __syncthreads();
+        for (int i = tid; i < V; i += SAMPLE_THREADS) {
+            float s = row[i];
+            if (scale) s = s / t;
+            unsigned u = ordered_bits(s);
+            if ((u & mask) == prefix) atomicAdd(&hist[(u >> shift) & 255], 1);
+        }
+        __syncthreads();
+        if (tid == 0) {
+            int d = 255;
+            for (; d > 0; d--) {
+                if (c <= hist[d]) break;
+                c -= hist[d];
+            }
+            chosenDigit = d;
+        }
+        __syncthreads();
+        prefix |= (unsigned) chosenDigit << shift;
+        mask |= 255u << shift;
+    }
+    const unsigned theta = prefix;
+    // candidates (score >= theta) into keys; weights of everything, and of what lies below the candidates
+    if (tid == 0) count = 0;
+    __syncthreads();
+    double total = 0.0, below = 0.0;
+    float belowMax = NEG_INF;
+    for (int i = tid; i < V; i += SAMPLE_THREADS) {
+        float s = row[i];
+        if (scale) s = s / t;
+        unsigned u = ordered_bits(s);
+        if (u >= theta) {
+            int at = atomicAdd(&count, 1);
+            if (at < SAMPLE_CAP) keys[at] = ((unsigned long long) u << 32) | (unsigned) i;
+            total += exp((double) s - m);
+        } else if (!topK) {  // top_k removed it: it weighs nothing
+            double e = exp((double) s - m);
+            total += e;
+            below += e;
+            belowMax = fmaxf(belowMax, s);
+        }
+    }
+    total = block_sum_double(total);
+    below = block_sum_double(below);
+    __shared__ float bm[32];
+    for (int o = 16; o > 0; o >>= 1) belowMax = fmaxf(belowMax, __shfl_xor_sync(0xffffffffu, belowMax, o));
+    if ((tid & 31) == 0) bm[tid >> 5] = belowMax;
+    __syncthreads();
+    belowMax = NEG_INF;
+    for (int k = 0; k < SAMPLE_THREADS / 32; k++) belowMax = fmaxf(belowMax, bm[k]);
+    const int n = count;
+    const double threshold = 1.0 - dr.topP;
+    // without top_k, the tokens below the candidates must all go: top_p takes them (they come first in ascending
+    // order) or min_p does (the highest of them is under min_p)
+    bool belowGoes = topK || below == 0.0 || (dr.topP < 1.0 && below / total <= threshold)
+                     || (dr.minP > 0.0 && exp((double) belowMax - m) < dr.minP);
+    if (n > SAMPLE_CAP || !belowGoes) {
+        if (tid == 0) ids[blockIdx.x] = -1;
+        return;
+    }
+    int P = 1;
+    while (P < n) P <<= 1;
+    for (int i = n + tid; i < P; i += SAMPLE_THREADS) keys[i] = ~0ull;
+    block_sort_u64(keys, P);
+    for (int j = tid; j < n; j += SAMPLE_THREADS) {
+        float s = row[(unsigned) keys[j]];
+        if (scale) s = s / t;
+        w[j] = exp((double) s - m);
+    }
+    __syncthreads();
+    if (tid == 0) {
+        int first = 0;
+        if (dr.topP < 1.0) {
+            double cumulative = below / total;
+            for (; first < n - 1; first++) {  // the last (highest) always stays
+                cumulative += w[first] / total;
+                if (cumulative > threshold) break;
+            }
+        }
+        start = first;
+    }
+    __syncthreads();
+    // the kept candidates by id: (id << 32 | sorted position), the rest past the end
+    // (weight 0: exp underflowed; never drawn, as on the CPU). SAMPLE_CAP = 2 SAMPLE_THREADS: two keys a thread
+    unsigned long long k2[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        int j = tid + h * SAMPLE_THREADS;
+        bool kept = j >= start && j < n && w[j] > 0.0 && (dr.minP <= 0.0 || w[j] >= dr.minP);
+        k2[h] = kept ? ((unsigned long long) (unsigned) keys[j] << 32) | (unsigned) j : ~0ull;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int h = 0; h < 2; h++)
+        if (tid + h * SAMPLE_THREADS < P) keys[tid + h * SAMPLE_THREADS] = k2[h];
+    block_sort_u64(keys, P);
+    if (tid == 0) {
+        double sum = 0.0;
+        int last = -1;
+        for (int j = 0; j < n && keys[j] != ~0ull; j++) sum += w[(unsigned) keys[j]];
+        double target = dr.u * sum, acc = 0.0;
+        int pick = -1;
+        for (int j = 0; j < n && keys[j] != ~0ull; j++) {
+            acc += w[(unsigned) keys[j]];
+            last = (int) (keys[j] >> 32);
+            if (target < acc) {
+                pick = last;
+                break;
+            }
+        }
+        ids[blockIdx.x] = pick >= 0 ? pick : last;  // u * total rounded up to the total: the last token
+    }
+}
