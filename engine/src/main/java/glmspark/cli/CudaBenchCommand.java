@@ -10,6 +10,9 @@ import glmspark.model.Batch;
 import glmspark.model.Glm4Model;
 import glmspark.model.Glm4Weights;
 import glmspark.model.KvCache;
+import glmspark.sampling.RandomStream;
+import glmspark.sampling.Sampler;
+import glmspark.sampling.SamplingParams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,6 +48,9 @@ public final class CudaBenchCommand implements Callable<Integer> {
 
     @Option(names = "--batches", split = ",", description = "batch sizes (default: 1,16,64,256)")
     List<Integer> batches = List.of(1, 16, 64, 256);
+
+    @Option(names = "--sampled", description = "also decode with the GLM-Z1 card's sampling (temperature 0.6, top_k 40, top_p 0.95): on the device, and with the logits copied to the CPU sampler")
+    boolean sampled;
 
     @Option(names = "--json", description = "print one JSON object instead of a table")
     boolean json;
@@ -91,8 +97,14 @@ public final class CudaBenchCommand implements Callable<Integer> {
                 ObjectNode dec = out.putObject("decode_tps");
                 ObjectNode memPct = out.putObject("decode_memory_pct");
                 ObjectNode cmpPct = out.putObject("decode_compute_pct");
+                ObjectNode sampledTps = sampled ? out.putObject("sampled_decode_tps") : null;
+                ObjectNode hostTps = sampled ? out.putObject("host_sampled_decode_tps") : null;
                 for (int B : batches) {
-                    double stepS = decodeStep(m, c, B, rnd);
+                    if (sampled) {
+                        sampledTps.put(String.valueOf(B), B / decodeStep(m, c, B, rnd, Sampling.DEVICE));
+                        hostTps.put(String.valueOf(B), B / decodeStep(m, c, B, rnd, Sampling.HOST));
+                    }
+                    double stepS = decodeStep(m, c, B, rnd, Sampling.GREEDY);
                     // bytes a step must read: every weight once, plus each sequence's keys and values so far
                     long kvBytes = (long) B * c.numLayers() * 2L * c.kvDim() * 2 * (prompt + decode / 2);
                     dec.put(String.valueOf(B), B / stepS);
@@ -108,8 +120,21 @@ public final class CudaBenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    private enum Sampling { GREEDY, DEVICE, HOST }
+
     /** Median seconds per decode step with B sequences of `prompt` cached tokens each. */
-    private double decodeStep(Glm4Model m, ModelConfig c, int B, SplittableRandom rnd) {
+    private double decodeStep(Glm4Model m, ModelConfig c, int B, SplittableRandom rnd, Sampling how) {
+        int V = c.vocabSize();
+        int[] rows = new int[B];
+        SamplingParams[] params = new SamplingParams[B];
+        double[] u = new double[B];
+        float[] logits = how == Sampling.GREEDY ? null : new float[B * V];
+        Sampler cpu = how == Sampling.HOST ? new Sampler(V) : null;
+        float[] row = cpu == null ? null : new float[V];
+        for (int i = 0; i < B; i++) {
+            rows[i] = i;
+            params[i] = SamplingParams.glmZ1Card();
+        }
         int positions = prompt + decode + 1;
         long budget = KvCache.bytesPerBlock(c.numLayers(), c.kvDim(), 16) / 2 * (long) B * (positions / 16 + 2);
         try (KvCache cache = m.newKvCache(16, budget)) {
@@ -131,8 +156,19 @@ public final class CudaBenchCommand implements Callable<Integer> {
                     one[0] = next[i];
                     b.add(seqs[i], one, 0, 1, true);
                 }
+                for (int i = 0; i < B; i++) u[i] = RandomStream.uniform(42, i, step);
                 long s0 = System.nanoTime();
-                m.forwardGreedy(b, cache, next);
+                switch (how) {
+                    case GREEDY -> m.forwardGreedy(b, cache, next);
+                    case DEVICE -> m.forwardSampled(b, cache, B, rows, params, u, next, logits);
+                    case HOST -> {
+                        m.forward(b, cache, logits, null);
+                        for (int i = 0; i < B; i++) {
+                            System.arraycopy(logits, i * V, row, 0, V);
+                            next[i] = cpu.sample(row, new int[0], 0, params[i], 42, i, step);
+                        }
+                    }
+                }
                 steps[step] = (System.nanoTime() - s0) / 1e9;
             }
             return median(Arrays.copyOfRange(steps, 2, steps.length));
@@ -163,5 +199,10 @@ public final class CudaBenchCommand implements Callable<Integer> {
         o.get("decode_tps").properties().forEach(e -> System.out.printf("%-16s %12.1f %10.1f %10.1f%n", "tg batch " + e.getKey(),
                 e.getValue().asDouble(), o.get("decode_memory_pct").get(e.getKey()).asDouble(),
                 o.get("decode_compute_pct").get(e.getKey()).asDouble()));
+        if (o.has("sampled_decode_tps")) {
+            System.out.printf("%-16s %12s %18s%n", "sampled (card)", "on device", "CPU sampler");
+            o.get("sampled_decode_tps").properties().forEach(e -> System.out.printf("%-16s %12.1f %18.1f%n", "tg batch " + e.getKey(),
+                    e.getValue().asDouble(), o.get("host_sampled_decode_tps").get(e.getKey()).asDouble()));
+        }
     }
 }
