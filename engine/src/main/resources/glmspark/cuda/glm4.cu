@@ -396,7 +396,7 @@ __device__ __forceinline__ float dot8(uint4 a, uint4 b) {
 template <int ROWS>
 __device__ __forceinline__ void warp_dots(const uint4* const (&w)[ROWS], const bf16* __restrict__ X, int K, int T,
                                           float (&acc)[ROWS][4]) {
-    constexpr int U = 8 / ROWS;
+    const int U = 8 / ROWS;
     int lane = threadIdx.x & 31, K8 = K >> 3;
 #pragma unroll
     for (int r = 0; r < ROWS; r++)
