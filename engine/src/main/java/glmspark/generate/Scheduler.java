@@ -174,7 +174,7 @@ public final class Scheduler implements AutoCloseable {
             for (Sample s : decoding) accept(s, greedyIds[r++]);
             for (Job job : finishingPrefill) {
                 int id = greedyIds[r++];
-                startSamples(job, i -> id);
+                startSamples(job, i -> id, -1);
             }
         } else {
             if (logits.length < rows * vocab) logits = new float[rows * vocab];
@@ -296,10 +296,6 @@ public final class Scheduler implements AutoCloseable {
     /** Greedy without a repetition penalty: the next token is the logits' argmax, nothing else is needed. */
     private static boolean plainArgmax(GenerationRequest r) {
         return r.sampling().isGreedy() && r.sampling().repetitionPenalty() == 1.0;
-    }
-
-    private void startSamples(Job job, IntUnaryOperator chosen) {
-        startSamples(job, chosen, -1);
     }
 
     /** Sample i's first token is {@code chosen(i)}, or where that is -1, a draw from logit row {@code row}. */
