@@ -29,7 +29,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * matrix, so one product per stage); matrix products run in cuBLAS with float32 accumulation; the other stages
  * are our kernels (glm4.cu, compiled by NVRTC for the device found). The residual stream stays float32; the
  * KV cache is bf16 in device blocks that the shared {@link KvCache} bookkeeping hands out. Per step only the
- * rows' tokens, positions and block tables go to the device, and only logits (or, greedy, token ids) come back.
+ * rows' tokens, positions and block tables go to the device, and only token ids come back (greedy, or drawn on the
+ * device by {@link #sample}), or logits where the CPU sampler must draw.
  */
 public final class CudaBackend implements Backend {
 
