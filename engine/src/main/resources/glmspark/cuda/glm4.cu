@@ -16,15 +16,17 @@ __device__ __forceinline__ bf16 f2bf(float f) {
     return (bf16) (u >> 16);
 }
 
-// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the total.
-__device__ float block_sum(float v) {
-    __shared__ float part[32];
+// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the total. Float for the
+// norms, double for the sampler's weights.
+template <typename T>
+__device__ T block_sum(T v) {
+    __shared__ T part[32];
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     __syncthreads();
     if ((threadIdx.x & 31) == 0) part[threadIdx.x >> 5] = v;
     __syncthreads();
     int warps = blockDim.x >> 5;
-    v = (threadIdx.x & 31) < warps ? part[threadIdx.x & 31] : 0.0f;
+    v = (threadIdx.x & 31) < warps ? part[threadIdx.x & 31] : (T) 0;
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
 }
@@ -535,17 +537,6 @@ __device__ __forceinline__ unsigned ordered_bits(float v) {
     return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-__device__ double block_sum_double(double v) {
-    __shared__ double dpart[32];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    __syncthreads();
-    if ((threadIdx.x & 31) == 0) dpart[threadIdx.x >> 5] = v;
-    __syncthreads();
-    v = (threadIdx.x & 31) < (blockDim.x >> 5) ? dpart[threadIdx.x & 31] : 0.0;
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-    return v;
-}
-
 __device__ unsigned long long block_max_u64(unsigned long long v) {
     __shared__ unsigned long long upart[32];
     for (int o = 16; o > 0; o >>= 1) {
@@ -669,8 +660,8 @@ extern "C" __global__ void __launch_bounds__(SAMPLE_THREADS) sample_rows(const f
             belowMax = fmaxf(belowMax, s);
         }
     }
-    total = block_sum_double(total);
-    below = block_sum_double(below);
+    total = block_sum(total);
+    below = block_sum(below);
     __shared__ float bm[32];
     for (int o = 16; o > 0; o >>= 1) belowMax = fmaxf(belowMax, __shfl_xor_sync(0xffffffffu, belowMax, o));
     if ((tid & 31) == 0) bm[tid >> 5] = belowMax;
