@@ -32,6 +32,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static glmspark.Fixtures.floats;
+import static glmspark.Fixtures.ints;
+import static glmspark.Fixtures.relativeError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -59,26 +62,8 @@ class QuantizeCommandTest {
         return new Glm4Model(f.config(), tensors, f.dir(), par).promptLogits(ids, true);
     }
 
-    static double relativeError(float[] got, float[] ref) {
-        double maxDiff = 0, maxRef = 0;
-        for (int i = 0; i < got.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i]));
-            maxRef = Math.max(maxRef, Math.abs(ref[i]));
-        }
-        return maxDiff / maxRef;
-    }
 
-    static float[] floats(TensorData t) {
-        float[] out = new float[(int) t.elements()];
-        for (int i = 0; i < out.length; i++) out[i] = t.data().get(F32, 4L * i);
-        return out;
-    }
 
-    static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
-    }
 
     @Test
     void f32GgufGivesTheSafetensorsLogitsExactly() throws Exception {

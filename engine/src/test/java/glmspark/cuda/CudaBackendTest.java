@@ -21,14 +21,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import static glmspark.Fixtures.floats;
+import static glmspark.Fixtures.ints;
+import static glmspark.Fixtures.relativeError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,7 +40,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class CudaBackendTest {
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final double TOLERANCE = 2e-2;
 
     @BeforeAll
@@ -51,27 +51,8 @@ class CudaBackendTest {
         return new Glm4Model(Glm4Weights.load(f.config(), f.tensors(), f.dir()), w -> CudaBackend.open(w, -1));
     }
 
-    static float[] floats(TensorData t) {
-        float[] out = new float[(int) t.elements()];
-        for (int i = 0; i < out.length; i++) out[i] = t.data().get(F32, 4L * i);
-        return out;
-    }
 
-    static double relativeError(float[] got, float[] ref) {
-        double maxDiff = 0, maxRef = 0;
-        for (int i = 0; i < ref.length; i++) {
-            if (Float.isNaN(got[i])) return Double.NaN;
-            maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i]));
-            maxRef = Math.max(maxRef, Math.abs(ref[i]));
-        }
-        return maxDiff / maxRef;
-    }
 
-    static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
-    }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"glm4-tiny", "glm4-tiny-bf16"})

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import static glmspark.Fixtures.ints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,11 +29,6 @@ class EngineFixturesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
-    }
 
     /** transformers' greedy ids end with the eos id that stopped them; ours leave it out of output_ids. */
     static int[] withoutFinalEos(int[] ids, int[] eos) {

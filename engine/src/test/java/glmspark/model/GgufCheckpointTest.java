@@ -59,12 +59,12 @@ class GgufCheckpointTest {
             Map<String, TensorData> expected = Safetensors.read(Fixtures.path(name + ".reference.safetensors"), arena);
             JsonNode seqs = ref.get("sequences");
             for (int si = 0; si < seqs.size(); si++) {
-                int[] ids = Glm4ModelTest.ints(seqs.get(si).get("input_ids"));
+                int[] ids = Fixtures.ints(seqs.get(si).get("input_ids"));
                 float[] fromGguf = logits(gg, ids, par);
-                double errRef = Glm4ModelTest.relativeError(fromGguf, Glm4ModelTest.floats(expected.get("logits_" + si)), fromGguf.length);
+                double errRef = Fixtures.relativeError(fromGguf, Fixtures.floats(expected.get("logits_" + si)), fromGguf.length);
                 assertTrue(errRef <= tolerance, file + " sequence " + si + ": logits relative error vs transformers " + errRef);
                 float[] fromSt = logits(st, ids, par);
-                double errSt = Glm4ModelTest.relativeError(fromGguf, fromSt, fromGguf.length);
+                double errSt = Fixtures.relativeError(fromGguf, fromSt, fromGguf.length);
                 assertTrue(errSt <= tolerance, file + " sequence " + si + ": logits relative error vs safetensors " + errSt);
             }
         }

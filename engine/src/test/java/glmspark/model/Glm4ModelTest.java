@@ -13,38 +13,20 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Map;
 
+import static glmspark.Fixtures.floats;
+import static glmspark.Fixtures.ints;
+import static glmspark.Fixtures.relativeError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The forward pass against transformers' logits, hidden states and greedy tokens on the fixture checkpoints. */
 class Glm4ModelTest {
 
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    static float[] floats(TensorData t) {
-        float[] out = new float[(int) t.elements()];
-        for (int i = 0; i < out.length; i++) out[i] = t.data().get(F32, 4L * i);
-        return out;
-    }
 
-    static double relativeError(float[] got, float[] ref, int n) {
-        double maxDiff = 0, maxRef = 0;
-        for (int i = 0; i < n; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(got[i] - ref[i]));
-            maxRef = Math.max(maxRef, Math.abs(ref[i]));
-        }
-        return maxDiff / maxRef;
-    }
 
-    static int[] ints(JsonNode a) {
-        int[] r = new int[a.size()];
-        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
-        return r;
-    }
 
     @ParameterizedTest(name = "{0}: logits and hidden states within {1}")
     @CsvSource({"glm4-tiny, 1e-4", "glm4-tiny-bf16, 1e-3"})
