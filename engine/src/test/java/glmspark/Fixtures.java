@@ -1,8 +1,12 @@
 package glmspark;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import glmspark.format.DType;
 import glmspark.format.TensorData;
+import glmspark.quant.Quants;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -25,6 +29,19 @@ public final class Fixtures {
         float[] out = new float[(int) t.elements()];
         for (int i = 0; i < out.length; i++) out[i] = t.data().get(F32, 4L * i);
         return out;
+    }
+
+    /**
+     * A block-quantised tensor dequantised by the scalar reference code into a float32 tensor of the same name and
+     * shape: the float model the quantised kernels are checked against.
+     */
+    public static TensorData dequantized(TensorData t, Arena arena) {
+        int n = (int) t.elements();
+        float[] w = new float[n];
+        Quants.dequantize(t.dtype(), t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
+        MemorySegment s = arena.allocate(4L * n);
+        MemorySegment.copy(w, 0, s, F32, 0, n);
+        return new TensorData(t.name(), DType.F32, t.shape(), s, t.file());
     }
 
     /** A JSON array of token ids. */

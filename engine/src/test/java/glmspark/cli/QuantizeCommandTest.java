@@ -139,12 +139,7 @@ class QuantizeCommandTest {
                 assertEquals(type, t.dtype(), t.name());
                 assertEquals(-1, MemorySegment.mismatch(m.data(), 0, m.data().byteSize(), t.data(), 0, t.data().byteSize()),
                         t.name() + ": bytes differ from ModelQuantizer's");
-                int n = (int) t.elements();
-                float[] w = new float[n];
-                Quants.dequantize(type, t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
-                MemorySegment s = arena.allocate(4L * n);
-                MemorySegment.copy(w, 0, s, F32, 0, n);
-                deq.put(t.name(), new TensorData(t.name(), DType.F32, t.shape(), s, t.file()));
+                deq.put(t.name(), Fixtures.dequantized(t, arena));
             }
             int[] ids = {1, 17, 300, 42, 5, 511, 2, 99};
             float[] q = logits(gg, gg.tensors(), ids, par), f = logits(gg, deq, ids, par);

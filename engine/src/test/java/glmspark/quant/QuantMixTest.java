@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,12 +105,7 @@ class QuantMixTest {
                     deq.put(t.name(), t);
                     continue;
                 }
-                int n = (int) t.elements();
-                float[] w = new float[n];
-                Quants.dequantize(t.dtype(), t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
-                MemorySegment s = arena.allocate(4L * n);
-                MemorySegment.copy(w, 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
-                deq.put(t.name(), new TensorData(t.name(), DType.F32, t.shape(), s, t.file()));
+                deq.put(t.name(), Fixtures.dequantized(t, arena));
             }
             float[] q = new Glm4Model(gg.config(), gg.tensors(), gg.dir(), par).promptLogits(ids, true);
             float[] f = new Glm4Model(gg.config(), deq, gg.dir(), par).promptLogits(ids, true);

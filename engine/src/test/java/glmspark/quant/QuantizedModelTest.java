@@ -1,6 +1,7 @@
 package glmspark.quant;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import glmspark.Fixtures;
 import glmspark.cpu.Parallel;
 import glmspark.format.DType;
 import glmspark.format.ModelFolder;
@@ -12,9 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,12 +45,7 @@ class QuantizedModelTest {
                     deq.put(t.name(), t);
                     continue;
                 }
-                int n = (int) t.elements();
-                float[] w = new float[n];
-                Quants.dequantize(t.dtype(), t.data().toArray(ValueLayout.JAVA_BYTE), 0, w, 0, n);
-                MemorySegment s = arena.allocate(4L * n);
-                MemorySegment.copy(w, 0, s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, n);
-                deq.put(t.name(), new TensorData(t.name(), DType.F32, t.shape(), s, t.file()));
+                deq.put(t.name(), Fixtures.dequantized(t, arena));
             }
             int[] ids = {1, 17, 300, 42, 5, 511, 2, 99};
             float[] a = logits(f, q, ids, par), b = logits(f, deq, ids, par);
