@@ -205,8 +205,8 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * One draw per decoding sample and n per finished prompt, with each one's uniform from its random stream.
-     * False (draws 0) when a request has a repetition penalty: its history stays on the host, so the step's
-     * logits come back and the CPU sampler draws.
+     * False when a request has a repetition penalty: its history stays on the host, so the step's logits come
+     * back and the CPU sampler draws (the planned draws are then unused).
      */
     private boolean planDraws(List<Sample> decoding, List<Job> finishingPrefill) {
         draws = 0;
