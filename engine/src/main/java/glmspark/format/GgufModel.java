@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  */
 final class GgufModel {
 
-    record Loaded(ModelConfig config, Map<String, TensorData> tensors, GgufVocab vocab) {
+    record Loaded(ModelConfig config, Map<String, TensorData> tensors, GgufVocab vocab, GenerationConfig generation) {
     }
 
     private static final Pattern LAYER = Pattern.compile("blk\\.(\\d+)\\.(.+)");
@@ -111,6 +111,12 @@ final class GgufModel {
         Set<Integer> eos = new LinkedHashSet<>();
         for (String k : List.of("tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"))
             if (m.has(k)) eos.add(m.nonNegativeInt(k));
+        // convert_hf_to_gguf.py keeps one id per slot (eos = eot = <|user|>), while GLM-4's generation_config stops
+        // at <|endoftext|>, <|user|> and <|observation|>; like llama.cpp's end-of-generation set, add them by text
+        for (String stop : List.of("<|endoftext|>", "<|user|>", "<|observation|>")) {
+            int id = vocab.tokens().indexOf(stop);
+            if (id >= 0) eos.add(id);
+        }
         int pad = m.has("tokenizer.ggml.padding_token_id") ? m.nonNegativeInt("tokenizer.ggml.padding_token_id") : -1;
         ModelConfig config = new ModelConfig("Glm4ForCausalLM", hidden, m.positiveInt("glm4.block_count"), heads, kvHeads, headDim,
                 m.positiveInt("glm4.feed_forward_length"), (int) embed.shape()[0], ctx,
@@ -121,7 +127,21 @@ final class GgufModel {
         if (vocab.tokens().size() > config.vocabSize())
             throw new ModelFormatException(path, "tokenizer.ggml.tokens has " + vocab.tokens().size() + " entries but token_embd has "
                     + config.vocabSize() + " rows");
-        return new Loaded(config, tensors, vocab);
+        return new Loaded(config, tensors, vocab, generation(path, m, config.eosTokenIds()));
+    }
+
+    /** convert_hf_to_gguf.py stores generation_config.json's sampling as {@code general.sampling.*}. */
+    private static GenerationConfig generation(Path path, Meta m, int[] eos) throws ModelFormatException {
+        GenerationConfig g = new GenerationConfig(eos, null, m.decimal("general.sampling.temp"),
+                m.has("general.sampling.top_k") ? (Integer) m.nonNegativeInt("general.sampling.top_k") : null,
+                m.decimal("general.sampling.top_p"), m.decimal("general.sampling.min_p"),
+                m.decimal("general.sampling.penalty_repeat"), null);
+        try {
+            g.samplingDefaults();
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(path, "general.sampling: " + e.getMessage());
+        }
+        return g;
     }
 
     private static GgufVocab vocab(Path path, Meta m) throws ModelFormatException {
@@ -194,6 +214,13 @@ final class GgufModel {
             if (!has(k)) return dflt;
             if (kv.get(k) instanceof Number n) return n.doubleValue();
             throw new ModelFormatException(path, "metadata '" + k + "' must be a number, got " + kv.get(k));
+        }
+
+        /** A number or null; a float32 value reads as its shortest decimal (0.6f gives 0.6, as generation_config.json held). */
+        Double decimal(String k) throws ModelFormatException {
+            if (!has(k)) return null;
+            if (kv.get(k) instanceof Float f) return Double.parseDouble(Float.toString(f));
+            return number(k, 0);
         }
 
         List<?> list(String k) throws ModelFormatException {

@@ -62,8 +62,7 @@ public final class ModelFolder implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             GgufModel.Loaded m = GgufModel.load(file, arena);
-            GenerationConfig gen = new GenerationConfig(m.config().eosTokenIds(), null, null, null, null, null, null, null);
-            return new ModelFolder(file, m.config(), gen, m.tensors(), arena, m.vocab());
+            return new ModelFolder(file, m.config(), m.generation(), m.tensors(), arena, m.vocab());
         } catch (IOException | RuntimeException e) {
             arena.close();
             throw e;

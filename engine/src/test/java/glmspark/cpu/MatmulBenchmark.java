@@ -1,5 +1,8 @@
 package glmspark.cpu;
 
+import glmspark.format.DType;
+import glmspark.quant.QuantMatrix;
+import glmspark.quant.Quants;
 import glmspark.tensor.WeightMatrix;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatmulBenchmark {
 
-    @Param({"bf16", "f32"})
+    @Param({"bf16", "f32", "q8_0", "q4_k"})
     public String dtype;
 
     @Param({"64", "2048", "16384"})
@@ -61,6 +64,18 @@ public class MatmulBenchmark {
             for (long i = 0; i < n; i++)
                 seg.set(ValueLayout.JAVA_SHORT, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian() * 0.02f) >>> 16));
             w = new BF16Matrix(seg, rows, cols);
+        } else if (dtype.equals("q8_0") || dtype.equals("q4_k")) {
+            DType type = dtype.equals("q8_0") ? DType.Q8_0 : DType.Q4_K;
+            int rb = (int) type.rowBytes(cols);
+            MemorySegment seg = arena.allocate((long) rows * rb, 64);
+            float[] row = new float[cols];
+            byte[] q = new byte[rb];
+            for (int j = 0; j < rows; j++) {
+                for (int k = 0; k < cols; k++) row[k] = (float) r.nextGaussian() * 0.02f;
+                Quants.quantize(type, row, 0, cols, q, 0);
+                MemorySegment.copy(q, 0, seg, ValueLayout.JAVA_BYTE, (long) j * rb, rb);
+            }
+            w = new QuantMatrix(type, seg, rows, cols);
         } else {
             MemorySegment seg = arena.allocate(n * 4, 64);
             for (long i = 0; i < n; i++) seg.set(ValueLayout.JAVA_FLOAT, 4 * i, (float) r.nextGaussian() * 0.02f);

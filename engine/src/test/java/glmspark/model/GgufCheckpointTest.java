@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * GGUF files written by llama.cpp's gguf-py from the fixture checkpoints (resources gguf/, see its README) run
- * through the same model code: their logits match transformers' reference logits and the safetensors path.
+ * GGUF files written by llama.cpp's own convert_hf_to_gguf.py from the fixture checkpoints (resources gguf/, see its
+ * README) run through the same model code: their configuration, stop tokens and sampling defaults are the
+ * safetensors folder's, and their logits match transformers' reference logits and the safetensors path.
  */
 class GgufCheckpointTest {
 
@@ -55,7 +56,8 @@ class GgufCheckpointTest {
             assertEquals(a.attentionBias(), b.attentionBias());
             assertEquals(a.maxPositionEmbeddings(), b.maxPositionEmbeddings());
             assertEquals(a.rmsNormEps(), b.rmsNormEps(), 1e-12);
-            assertArrayEquals(Arrays.copyOf(a.eosTokenIds(), 2), Arrays.copyOf(b.eosTokenIds(), 2));
+            assertArrayEquals(Arrays.stream(a.eosTokenIds()).sorted().toArray(), Arrays.stream(b.eosTokenIds()).sorted().toArray());
+            assertEquals(st.generationConfig().samplingDefaults(), gg.generationConfig().samplingDefaults());
             Map<String, TensorData> expected = Safetensors.read(Fixtures.path(name + ".reference.safetensors"), arena);
             JsonNode seqs = ref.get("sequences");
             for (int si = 0; si < seqs.size(); si++) {
