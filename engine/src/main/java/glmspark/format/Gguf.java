@@ -117,7 +117,7 @@ public final class Gguf {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 24) throw new ModelFormatException(path, "truncated: " + size + " bytes, too short for a GGUF header");
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = FileMapping.readOnly(ch, size, arena);
             return parse(path, all);
         }
     }

@@ -40,7 +40,7 @@ public final class Safetensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) throw new ModelFormatException(file, "truncated: " + size + " bytes, no header length");
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            MemorySegment all = FileMapping.readOnly(ch, size, arena);
             long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
             if (headerLen <= 0 || headerLen > MAX_HEADER_BYTES)
                 throw new ModelFormatException(file, "header length " + headerLen + " is not plausible (limit " + MAX_HEADER_BYTES + ")");

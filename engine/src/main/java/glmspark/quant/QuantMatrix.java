@@ -3,6 +3,7 @@ package glmspark.quant;
 import glmspark.cpu.Lanes;
 import glmspark.cpu.WideTiles;
 import glmspark.format.DType;
+import glmspark.format.FileMapping;
 import glmspark.tensor.MappedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -35,14 +36,36 @@ public final class QuantMatrix extends MappedMatrix {
 
     private final DType type;
     private final int rowBytes;
+    /** Q8_0 on AVX-512: the repacked copy every kernel reads (the mapping is not touched again); else null. */
+    private final PackedQ8_0 packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
+        this(type, data, rows, cols, true);
+    }
+
+    /**
+     * A matrix read by {@link #row} only (an untied embedding): never repacked, so its file pages stay the only
+     * copy and only the rows looked up become resident.
+     */
+    public static QuantMatrix forRowLookups(DType type, MemorySegment data, int rows, int cols) {
+        return new QuantMatrix(type, data, rows, cols, false);
+    }
+
+    private QuantMatrix(DType type, MemorySegment data, int rows, int cols, boolean pack) {
         long rb = type.rowBytes(cols);
         if (!type.quantized()) throw new IllegalArgumentException(type + " is not a block type");
         if (rb < 0) throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
         super(data, rows, cols, rb, type.toString());
         this.type = type;
         this.rowBytes = (int) rb;
+        this.packed = pack && type == DType.Q8_0 && QuantRows.V16 ? PackedQ8_0.pack(data, rows, cols) : null;
+        if (packed != null) FileMapping.releasePages(data);
+    }
+
+    /** Bytes the kernels read: the repacked copy's when there is one. */
+    @Override
+    public long bytes() {
+        return packed != null ? packed.bytes() : super.bytes();
     }
 
     public DType type() {
@@ -51,6 +74,10 @@ public final class QuantMatrix extends MappedMatrix {
 
     @Override
     public void row(int r, float[] dst, int off) {
+        if (packed != null) {
+            packed.dequantize(r, 0, cols, dst, off);
+            return;
+        }
         byte[] raw = new byte[rowBytes];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) r * rowBytes, raw, 0, rowBytes);
         Quants.dequantize(type, raw, 0, dst, off, cols);
@@ -63,10 +90,10 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
-        if (T == 1 && type == DType.Q8_0 && QuantRows.V16) {
+        if (T == 1 && packed != null) {
             // decode: dequantise in registers (no scratch round trip), 4 rows share each activation load
             int j = rowFrom;
-            for (; j + 4 <= rowTo; j += 4) QuantRows.dotQ8_0x4(data, (long) j * rowBytes, rowBytes, K, x, y, j);
+            for (; j + 4 <= rowTo; j += 4) packed.dot4(j, x, y);
             if (j == rowTo) return;
             rowFrom = j;
         }
@@ -84,8 +111,9 @@ public final class QuantMatrix extends MappedMatrix {
                     int n = Math.min(KC, K - k0);
                     for (int r = 0; r < 4; r++) {
                         // rows past the range repeat the last one: computed, never written
-                        long src = (long) (j + Math.min(r, g - 1)) * rowBytes + (long) k0 / type.blockSize * type.blockBytes;
-                        QuantRows.dequantize(type, data, src, n, w, r * KC);
+                        int row = j + Math.min(r, g - 1);
+                        if (packed != null) packed.dequantize(row, k0, n, w, r * KC);
+                        else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
                     }
                     WideTiles.block(w, KC, n, x, K, k0, t0, t1, acc, k0 == 0);
                 }

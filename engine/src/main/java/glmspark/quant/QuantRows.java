@@ -26,7 +26,7 @@ final class QuantRows {
     static final boolean V16 = F.length() == 16;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<byte[]> RAW = ThreadLocal.withInitial(() -> new byte[0]);
 
@@ -37,10 +37,6 @@ final class QuantRows {
     static void dequantize(DType type, MemorySegment seg, long src, int n, float[] w, int wo) {
         if (V16) {
             switch (type) {
-                case Q8_0 -> {
-                    for (int i = 0; i < n / 32; i++) q8_0(seg, src + 34L * i, w, wo + 32 * i);
-                    return;
-                }
                 case Q4_K -> {
                     for (int i = 0; i < n / 256; i++) q4_K(seg, src + 144L * i, w, wo + 256 * i);
                     return;
@@ -68,48 +64,8 @@ final class QuantRows {
         return Float.float16ToFloat(seg.get(F16, o));
     }
 
-    private static FloatVector floats(ByteVector q) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
-    }
-
     private static ByteVector bytes(MemorySegment seg, long o) {
         return ByteVector.fromMemorySegment(B, seg, o, ByteOrder.LITTLE_ENDIAN);
-    }
-
-    static void q8_0(MemorySegment seg, long o, float[] y, int yo) {
-        float d = f16(seg, o);
-        floats(bytes(seg, o + 2)).mul(d).intoArray(y, yo);
-        floats(bytes(seg, o + 18)).mul(d).intoArray(y, yo + 16);
-    }
-
-    /**
-     * y[j + r] = row (j + r) . x for 4 Q8_0 rows starting at byte {@code base}: each weight vector is dequantised
-     * in registers exactly as {@link #q8_0} writes it, then fma'd into its row's accumulator (lane i: k = i mod 16).
-     */
-    static void dotQ8_0x4(MemorySegment seg, long base, int rowBytes, int K, float[] x, float[] y, int j) {
-        long b0 = base, b1 = b0 + rowBytes, b2 = b1 + rowBytes, b3 = b2 + rowBytes;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        // an int block offset (not long induction variables) keeps this a counted loop for C2
-        for (int k = 0, o = 0; k < K; k += 32, o += 34) {
-            FloatVector x0 = FloatVector.fromArray(F, x, k), x1 = FloatVector.fromArray(F, x, k + 16);
-            float d;
-            d = f16(seg, b0 + o);
-            a0 = floats(bytes(seg, b0 + o + 2)).mul(d).fma(x0, a0);
-            a0 = floats(bytes(seg, b0 + o + 18)).mul(d).fma(x1, a0);
-            d = f16(seg, b1 + o);
-            a1 = floats(bytes(seg, b1 + o + 2)).mul(d).fma(x0, a1);
-            a1 = floats(bytes(seg, b1 + o + 18)).mul(d).fma(x1, a1);
-            d = f16(seg, b2 + o);
-            a2 = floats(bytes(seg, b2 + o + 2)).mul(d).fma(x0, a2);
-            a2 = floats(bytes(seg, b2 + o + 18)).mul(d).fma(x1, a2);
-            d = f16(seg, b3 + o);
-            a3 = floats(bytes(seg, b3 + o + 2)).mul(d).fma(x0, a3);
-            a3 = floats(bytes(seg, b3 + o + 18)).mul(d).fma(x1, a3);
-        }
-        y[j] = glmspark.cpu.Lanes.sum(a0);
-        y[j + 1] = glmspark.cpu.Lanes.sum(a1);
-        y[j + 2] = glmspark.cpu.Lanes.sum(a2);
-        y[j + 3] = glmspark.cpu.Lanes.sum(a3);
     }
 
     /** 16 bytes as unsigned int lanes: bit work happens in int lanes (AVX-512 has no byte shifts). */

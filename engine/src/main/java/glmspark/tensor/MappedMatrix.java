@@ -37,7 +37,7 @@ public abstract class MappedMatrix implements WeightMatrix {
     }
 
     @Override
-    public final long bytes() {
+    public long bytes() {
         return data.byteSize();
     }
 }
