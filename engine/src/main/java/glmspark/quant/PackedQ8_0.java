@@ -13,15 +13,16 @@ import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
 /**
- * A Q8_0 matrix repacked once at load for the AVX-512 kernels: the int8 quants of each row contiguous
- * ({@code rows x cols} bytes, 64-byte aligned) and the block scales widened to float32 ({@code rows x cols / 32}).
+ * A Q8_0 matrix repacked once at load for the AVX-512 kernels: rows in groups of 4, and per group and block of
+ * 32 columns one 144-byte record: the 4 rows' scales widened to float32 (16 bytes), then their int8 quants
+ * (4 x 32 bytes). The last group is padded with zero rows.
  *
  * <p>Why: in ggml's layout every 32 weights carry a 2-byte half-float scale, so the 4-row decode kernel read
- * 34-byte blocks with a scalar half-float load and conversion per row and block, and its C2 compilation was
- * fragile: after other Vector API segment loads had run in the same JVM (./glm bench's bandwidth probe) one of
- * its conversions stayed boxed, and decode ran 2x slower. On the packed form one thread's decode product runs
- * ~1.45x faster than the clean ggml-layout kernel and compiles the same way either way (JMH
- * {@code Q8LayoutBenchmark}). Values are unchanged: weight = (float) q * d, as {@link Quants#dequantize}.
+ * 34-byte blocks from 4 rows with a scalar half-float load and conversion per row and block, and its C2
+ * compilation was fragile: after other Vector API segment loads had run in the same JVM (./glm bench's bandwidth
+ * probe) one of its conversions stayed boxed, and decode ran 2x slower. Here a 4-row decode product reads one
+ * sequential stream with float scales; it runs faster than the clean ggml-layout kernel and compiles the same way
+ * either way (docs/cpu-performance.md). Values are unchanged: weight = (float) q * d, as {@link Quants#dequantize}.
  * Memory: 36 bytes per 32 weights instead of 34, in anonymous memory instead of the file's pages.
  */
 final class PackedQ8_0 {
@@ -29,37 +30,38 @@ final class PackedQ8_0 {
     private static final VectorSpecies<Float> F = QuantMatrix.F;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** Bytes of one group's record for one block: 4 float scales, 4 x 32 quants. */
+    private static final int RECORD = 16 + 4 * 32;
 
-    final MemorySegment quants;
-    final MemorySegment scales;
+    private final MemorySegment packed;
     private final int cols;
+    private final int blocks;
 
-    private PackedQ8_0(MemorySegment quants, MemorySegment scales, int cols) {
-        this.quants = quants;
-        this.scales = scales;
+    private PackedQ8_0(MemorySegment packed, int cols) {
+        this.packed = packed;
         this.cols = cols;
+        this.blocks = cols / 32;
     }
 
-    /** Repacks {@code rows} Q8_0 rows of {@code cols} weights (rows in parallel). */
+    /** Repacks {@code rows} Q8_0 rows of {@code cols} weights (groups of rows in parallel). */
     static PackedQ8_0 pack(MemorySegment src, int rows, int cols) {
-        int blocks = cols / 32;
-        Arena arena = Arena.ofAuto();
-        MemorySegment q = arena.allocate((long) rows * cols, 64);
-        MemorySegment s = arena.allocate((long) rows * blocks * 4, 64);
-        IntStream.range(0, (rows + 255) / 256).parallel().forEach(part -> {
+        int blocks = cols / 32, groups = (rows + 3) / 4;
+        MemorySegment p = Arena.ofAuto().allocate((long) groups * blocks * RECORD, 64); // zeroed: padding rows are 0
+        IntStream.range(0, (groups + 63) / 64).parallel().forEach(part -> {
             for (int j = part * 256; j < Math.min(rows, part * 256 + 256); j++) {
-                long in = (long) j * blocks * 34, out = (long) j * cols;
-                for (int b = 0; b < blocks; b++, in += 34, out += 32) {
-                    s.set(SCALE, ((long) j * blocks + b) * 4, Float.float16ToFloat(src.get(QuantRows.F16, in)));
-                    MemorySegment.copy(src, in + 2, q, out, 32);
+                long in = (long) j * blocks * 34, out = (long) (j / 4) * blocks * RECORD;
+                int lane = j % 4;
+                for (int b = 0; b < blocks; b++, in += 34, out += RECORD) {
+                    p.set(SCALE, out + 4 * lane, Float.float16ToFloat(src.get(QuantRows.F16, in)));
+                    MemorySegment.copy(src, in + 2, p, out + 16 + 32 * lane, 32);
                 }
             }
         });
-        return new PackedQ8_0(q, s, cols);
+        return new PackedQ8_0(p, cols);
     }
 
     long bytes() {
-        return quants.byteSize() + scales.byteSize();
+        return packed.byteSize();
     }
 
     private static FloatVector floats(MemorySegment q, long o) {
@@ -68,38 +70,38 @@ final class PackedQ8_0 {
 
     /** Weights [k0, k0 + n) of row {@code r} (whole blocks) into {@code w[wo ...]}. */
     void dequantize(int r, int k0, int n, float[] w, int wo) {
-        long q = (long) r * cols + k0, s = q / 8;
+        long rec = ((long) (r / 4) * blocks + k0 / 32) * RECORD;
+        int lane = r % 4;
         // an int induction variable: C2 leaves loops counted in longs unoptimised
-        for (int i = 0; i < n; i += 32) {
-            float d = scales.get(SCALE, s + i / 8);
-            floats(quants, q + i).mul(d).intoArray(w, wo + i);
-            floats(quants, q + i + 16).mul(d).intoArray(w, wo + i + 16);
+        for (int i = 0, o = 0; i < n; i += 32, o += RECORD) {
+            float d = packed.get(SCALE, rec + o + 4 * lane);
+            long q = rec + o + 16 + 32 * lane;
+            floats(packed, q).mul(d).intoArray(w, wo + i);
+            floats(packed, q + 16).mul(d).intoArray(w, wo + i + 16);
         }
     }
 
     /**
-     * y[j + r] = row (j + r) . x for rows j .. j + 3: each weight vector is dequantised in registers exactly as
-     * {@link #dequantize} writes it, then fma'd into its row's accumulator (lane i: k = i mod 16), so the result
-     * has the same bits as the tile path's.
+     * y[j + r] = row (j + r) . x for the 4 rows of the group starting at row {@code j} (a multiple of 4, all 4
+     * rows real): each weight vector is dequantised in registers exactly as {@link #dequantize} writes it, then
+     * fma'd into its row's accumulator (lane i: k = i mod 16), so the result has the tile path's bits.
      */
     void dot4(int j, float[] x, float[] y) {
-        int K = cols;
-        long q0 = (long) j * K, q1 = q0 + K, q2 = q1 + K, q3 = q2 + K;
-        long s0 = q0 / 8, s1 = q1 / 8, s2 = q2 / 8, s3 = q3 / 8;
+        long base = (long) (j / 4) * blocks * RECORD;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        // int induction variables keep this a counted loop whose segment bounds checks C2 hoists
-        for (int k = 0, s = 0; k < K; k += 32, s += 4) {
+        for (int k = 0, o = 0; k < cols; k += 32, o += RECORD) {
             FloatVector x0 = FloatVector.fromArray(F, x, k), x1 = FloatVector.fromArray(F, x, k + 16);
-            float d0 = scales.get(SCALE, s0 + s), d1 = scales.get(SCALE, s1 + s);
-            float d2 = scales.get(SCALE, s2 + s), d3 = scales.get(SCALE, s3 + s);
-            a0 = floats(quants, q0 + k).mul(d0).fma(x0, a0);
-            a0 = floats(quants, q0 + k + 16).mul(d0).fma(x1, a0);
-            a1 = floats(quants, q1 + k).mul(d1).fma(x0, a1);
-            a1 = floats(quants, q1 + k + 16).mul(d1).fma(x1, a1);
-            a2 = floats(quants, q2 + k).mul(d2).fma(x0, a2);
-            a2 = floats(quants, q2 + k + 16).mul(d2).fma(x1, a2);
-            a3 = floats(quants, q3 + k).mul(d3).fma(x0, a3);
-            a3 = floats(quants, q3 + k + 16).mul(d3).fma(x1, a3);
+            long p = base + o;
+            float d0 = packed.get(SCALE, p), d1 = packed.get(SCALE, p + 4);
+            float d2 = packed.get(SCALE, p + 8), d3 = packed.get(SCALE, p + 12);
+            a0 = floats(packed, p + 16).mul(d0).fma(x0, a0);
+            a0 = floats(packed, p + 32).mul(d0).fma(x1, a0);
+            a1 = floats(packed, p + 48).mul(d1).fma(x0, a1);
+            a1 = floats(packed, p + 64).mul(d1).fma(x1, a1);
+            a2 = floats(packed, p + 80).mul(d2).fma(x0, a2);
+            a2 = floats(packed, p + 96).mul(d2).fma(x1, a2);
+            a3 = floats(packed, p + 112).mul(d3).fma(x0, a3);
+            a3 = floats(packed, p + 128).mul(d3).fma(x1, a3);
         }
         y[j] = Lanes.sum(a0);
         y[j + 1] = Lanes.sum(a1);

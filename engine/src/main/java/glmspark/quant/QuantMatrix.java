@@ -92,11 +92,19 @@ public final class QuantMatrix extends MappedMatrix {
         }
         if (T == 1 && packed != null) {
             // decode: dequantise in registers (no scratch round trip), 4 rows share each activation load
-            int j = rowFrom;
+            // (rows of a group of 4 the range cuts, if any, take the tile path below)
+            int j = (rowFrom + 3) / 4 * 4;
+            if (j > rowFrom) tiles(x, T, y, yStride, rowFrom, Math.min(j, rowTo));
             for (; j + 4 <= rowTo; j += 4) packed.dot4(j, x, y);
-            if (j == rowTo) return;
+            if (j >= rowTo) return;
             rowFrom = j;
         }
+        tiles(x, T, y, yStride, rowFrom, rowTo);
+    }
+
+    /** Dequantised 4-row k-chunks against every activation row of a token block (see the class comment). */
+    private void tiles(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
+        int K = cols, L = F.length();
         int KC = Math.min(K_CHUNK, K);
         int tb = Math.min(Math.max(4, ACTIVATION_BLOCK_BYTES / (K * Float.BYTES) / 4 * 4), Math.max(4, T));
         float[] w = SCRATCH.get();
