@@ -81,6 +81,19 @@ final class PackedQ8_0 {
         }
     }
 
+    /** Weights [k0, k0 + n) of the 4 rows of the group starting at row {@code j} into {@code w[r * stride ...]}. */
+    void dequantize4(int j, int k0, int n, float[] w, int stride) {
+        long rec = ((long) (j / 4) * blocks + k0 / 32) * RECORD;
+        for (int i = 0, o = 0; i < n; i += 32, o += RECORD) {
+            long p = rec + o;
+            for (int r = 0; r < 4; r++) {
+                float d = packed.get(SCALE, p + 4 * r);
+                floats(packed, p + 16 + 32 * r).mul(d).intoArray(w, r * stride + i);
+                floats(packed, p + 32 + 32 * r).mul(d).intoArray(w, r * stride + i + 16);
+            }
+        }
+    }
+
     /**
      * y[j + r] = row (j + r) . x for the 4 rows of the group starting at row {@code j} (a multiple of 4, all 4
      * rows real): each weight vector is dequantised in registers exactly as {@link #dequantize} writes it, then

@@ -117,7 +117,8 @@ public final class QuantMatrix extends MappedMatrix {
                 int g = Math.min(4, rowTo - j);
                 for (int k0 = 0; k0 < K; k0 += KC) {
                     int n = Math.min(KC, K - k0);
-                    for (int r = 0; r < 4; r++) {
+                    if (packed != null && g == 4 && j % 4 == 0) packed.dequantize4(j, k0, n, w, KC);
+                    else for (int r = 0; r < 4; r++) {
                         // rows past the range repeat the last one: computed, never written
                         int row = j + Math.min(r, g - 1);
                         if (packed != null) packed.dequantize(row, k0, n, w, r * KC);
