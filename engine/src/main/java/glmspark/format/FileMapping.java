@@ -1,12 +1,10 @@
 package glmspark.format;
 
+import glmspark.tensor.NativeMemory;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.channels.FileChannel;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -17,8 +15,6 @@ public final class FileMapping {
     /** Start address -> end address of every live mapping made here. */
     private static final ConcurrentSkipListMap<Long, Long> LIVE = new ConcurrentSkipListMap<>();
     private static final long PAGE = 4096;
-    private static final int MADV_DONTNEED = 4;
-    private static final MethodHandle MADVISE = madvise();
 
     private FileMapping() {
     }
@@ -49,24 +45,8 @@ public final class FileMapping {
     public static void releasePages(MemorySegment part) {
         long from = part.address(), to = from + part.byteSize();
         Map.Entry<Long, Long> m = LIVE.floorEntry(from);
-        if (MADVISE == null || m == null || to > m.getValue()) return;
+        if (m == null || to > m.getValue()) return;
         long a = (from + PAGE - 1) / PAGE * PAGE, b = to / PAGE * PAGE;
-        if (a >= b) return;
-        try {
-            int rc = (int) MADVISE.invokeExact(MemorySegment.ofAddress(a), b - a, MADV_DONTNEED);
-            if (rc != 0) System.getLogger(FileMapping.class.getName()).log(System.Logger.Level.DEBUG, "madvise failed: " + rc);
-        } catch (Throwable e) {
-            throw new IllegalStateException("madvise", e);
-        }
-    }
-
-    private static MethodHandle madvise() {
-        try {
-            Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("madvise").map(f -> linker.downcallHandle(f,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))).orElse(null);
-        } catch (RuntimeException e) {
-            return null;
-        }
+        if (a < b) NativeMemory.madvise(a, b - a, NativeMemory.MADV_DONTNEED);
     }
 }

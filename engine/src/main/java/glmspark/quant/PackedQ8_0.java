@@ -1,12 +1,12 @@
 package glmspark.quant;
 
 import glmspark.cpu.Lanes;
+import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -29,6 +29,7 @@ final class PackedQ8_0 {
 
     private static final VectorSpecies<Float> F = QuantMatrix.F;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
     private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Bytes of one group's record for one block: 4 float scales, 4 x 32 quants. */
     private static final int RECORD = 16 + 4 * 32;
@@ -46,14 +47,17 @@ final class PackedQ8_0 {
     /** Repacks {@code rows} Q8_0 rows of {@code cols} weights (groups of rows in parallel). */
     static PackedQ8_0 pack(MemorySegment src, int rows, int cols) {
         int blocks = cols / 32, groups = (rows + 3) / 4;
-        MemorySegment p = Arena.ofAuto().allocate((long) groups * blocks * RECORD, 64); // zeroed: padding rows are 0
+        MemorySegment p = NativeMemory.allocateLarge((long) groups * blocks * RECORD); // zeroed: padding rows are 0
         IntStream.range(0, (groups + 63) / 64).parallel().forEach(part -> {
             for (int j = part * 256; j < Math.min(rows, part * 256 + 256); j++) {
                 long in = (long) j * blocks * 34, out = (long) (j / 4) * blocks * RECORD;
                 int lane = j % 4;
-                for (int b = 0; b < blocks; b++, in += 34, out += RECORD) {
-                    p.set(SCALE, out + 4 * lane, Float.float16ToFloat(src.get(QuantRows.F16, in)));
-                    MemorySegment.copy(src, in + 2, p, out + 16 + 32 * lane, 32);
+                // int induction variable and 32-byte vector copies: MemorySegment.copy per block took ~140 ns
+                for (int b = 0; b < blocks; b++) {
+                    long i = in + 34L * b, o = out + (long) RECORD * b;
+                    p.set(SCALE, o + 4 * lane, Float.float16ToFloat(src.get(QuantRows.F16, i)));
+                    ByteVector.fromMemorySegment(B32, src, i + 2, ByteOrder.LITTLE_ENDIAN)
+                            .intoMemorySegment(p, o + 16 + 32 * lane, ByteOrder.LITTLE_ENDIAN);
                 }
             }
         });

@@ -1,0 +1,69 @@
+package glmspark.tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/** Large native buffers for weights copied at load, and page advice (Linux; plain arena memory elsewhere). */
+public final class NativeMemory {
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MethodHandle MMAP = find("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MUNMAP = find("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle MADVISE = find("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    private static final int PROT_READ_WRITE = 3, MAP_PRIVATE_ANONYMOUS = 0x22;
+    public static final int MADV_DONTNEED = 4;
+    private static final int MADV_HUGEPAGE = 14;
+
+    private NativeMemory() {
+    }
+
+    /**
+     * {@code bytes} of zeroed, page-aligned memory, unmapped once the returned segment is unreachable. Backed by
+     * transparent huge pages where the kernel allows it: Arena.allocate zeroed a fresh buffer page by page in one
+     * thread (5 s of a 6.3 s repack of 1.6 GB of Q8_0 weights here); anonymous pages come zeroed from the kernel,
+     * are touched first by the threads that fill them, and 2 MiB pages need 512x fewer faults.
+     */
+    public static MemorySegment allocateLarge(long bytes) {
+        if (MMAP == null || MUNMAP == null || bytes < (1 << 21)) return Arena.ofAuto().allocate(bytes, 64);
+        MemorySegment p;
+        try {
+            p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+        } catch (Throwable e) {
+            throw new IllegalStateException("mmap", e);
+        }
+        if (p.address() == -1L) throw new OutOfMemoryError("mmap of " + bytes + " bytes failed");
+        madvise(p.address(), bytes, MADV_HUGEPAGE);
+        long address = p.address();
+        return MemorySegment.ofAddress(address).reinterpret(bytes, Arena.ofAuto(), s -> {
+            try {
+                int rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), bytes);
+            } catch (Throwable ignored) {
+                // the process keeps the mapping; nothing else to do in a cleaner
+            }
+        });
+    }
+
+    /** madvise on [address, address + bytes); false where it failed or is missing. */
+    public static boolean madvise(long address, long bytes, int advice) {
+        if (MADVISE == null) return false;
+        try {
+            return (int) MADVISE.invokeExact(MemorySegment.ofAddress(address), bytes, advice) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    private static MethodHandle find(String name, FunctionDescriptor d) {
+        try {
+            return LINKER.defaultLookup().find(name).map(f -> LINKER.downcallHandle(f, d)).orElse(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}
