@@ -18,7 +18,8 @@ import java.lang.foreign.ValueLayout;
  * {@link #K_CHUNK} columns (whole blocks); the chunk is dequantised straight from the mapping with vector code
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
- * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once.
+ * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. Q8_0 on AVX-512 is
+ * repacked at load ({@link PackedQ8_0}) and decodes 4 rows at a time in registers.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
