@@ -1,6 +1,8 @@
 package glmspark.cpu;
 
+import glmspark.format.FileMapping;
 import glmspark.tensor.MappedMatrix;
+import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -10,6 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 
 /**
  * A bfloat16 weight matrix, memory-mapped; a bf16 value is the upper half of a float32 (shift left by 16).
@@ -36,8 +39,38 @@ public final class BF16Matrix extends MappedMatrix {
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
+    /**
+     * Once prepared for the CPU (and when cols is a multiple of L): the rows in groups of 4, and per group and L
+     * columns one record of the 4 rows' L values, so a 4-row decode tile reads one sequential stream instead of
+     * 4 rows (1.15-1.45x on 2 threads on this machine, docs/cpu-performance.md); else null. Same bits.
+     */
+    private volatile MemorySegment packed;
+
     public BF16Matrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols, (long) cols * BYTES, "BF16");
+    }
+
+    @Override
+    public synchronized void prepareForCpu() {
+        int L = F.length();
+        if (packed != null || cols % L != 0) return;
+        MemorySegment p = NativeMemory.allocateLarge((long) (rows + 3) / 4 * 4 * cols * BYTES); // zeroed padding rows
+        int blocks = cols / L;
+        long record = 4L * L * BYTES;
+        IntStream.range(0, (rows + 255) / 256).parallel().forEach(part -> {
+            for (int j = part * 256; j < Math.min(rows, part * 256 + 256); j++)
+                for (int b = 0; b < blocks; b++)
+                    MemorySegment.copy(data, ((long) j * cols + (long) b * L) * BYTES,
+                            p, ((long) (j / 4) * blocks + b) * record + (long) (j % 4) * L * BYTES, (long) L * BYTES);
+        });
+        packed = p;
+        FileMapping.releasePages(data);
+    }
+
+    /** Byte offset of element (j, k) in the packed records (k a multiple of L within a record, or any k). */
+    private long packedAt(int j, int k) {
+        int L = F.length();
+        return (((long) (j / 4) * (cols / L) + k / L) * 4 * L + (long) (j % 4) * L + k % L) * BYTES;
     }
 
     private static FloatVector load(MemorySegment seg, long byteOffset) {
@@ -51,6 +84,11 @@ public final class BF16Matrix extends MappedMatrix {
 
     @Override
     public void row(int r, float[] dst, int off) {
+        MemorySegment p = packed;
+        if (p != null) {
+            for (int k = 0; k < cols; k++) dst[off + k] = scalar(p, packedAt(r, k));
+            return;
+        }
         long base = (long) r * cols * BYTES;
         for (int k = 0; k < cols; k++) dst[off + k] = scalar(data, base + (long) k * BYTES);
     }
@@ -61,6 +99,14 @@ public final class BF16Matrix extends MappedMatrix {
         if (T < 4) {
             // decode of a few rows is memory-bound: widen in registers, no scratch round trip
             int j = rowFrom;
+            MemorySegment p = packed;
+            if (p != null) {
+                // rows of a group the range cuts take the one-row path
+                for (; j < rowTo && j % 4 != 0; j++)
+                    for (int t = 0; t < T; t++) y[t * yStride + j] = fusedDot(j, x, t * K);
+                for (; j + 4 <= rowTo; j += 4)
+                    for (int t = 0; t < T; t++) packedTile4x1(p, x, t * K, y, t * yStride + j, j);
+            }
             for (; j + 4 <= rowTo; j += 4)
                 for (int t = 0; t < T; t++) fusedTile4x1(x, t * K, y, t * yStride + j, j);
             for (; j < rowTo; j++)
@@ -97,6 +143,12 @@ public final class BF16Matrix extends MappedMatrix {
 
     /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w (row stride KC); n is a multiple of L. */
     private void widen(int j, int k0, int n, int KC, float[] w) {
+        MemorySegment p = packed;
+        if (p != null) {
+            for (int r = 0; r < 4; r++)
+                for (int i = 0; i < n; i += S.length()) load(p, packedAt(j + r, k0 + i)).intoArray(w, r * KC + i);
+            return;
+        }
         for (int r = 0; r < 4; r++) {
             long base = ((long) (j + r) * cols + k0) * BYTES;
             for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, r * KC + i);
@@ -122,9 +174,35 @@ public final class BF16Matrix extends MappedMatrix {
         y[yo + 3] = tail(j + 3, x, xo, bound, Lanes.sum(a3));
     }
 
+    /** {@link #fusedTile4x1} over the packed records of the group starting at row j (a multiple of 4). */
+    private void packedTile4x1(MemorySegment p, float[] x, int xo, float[] y, int yo, int j) {
+        int K = cols, L = F.length();
+        long base = packedAt(j, 0), rb = (long) L * BYTES;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        // int induction variables: C2 leaves loops counted in longs unoptimised
+        for (int k = 0, o = 0; k < K; k += L, o += 4 * L * BYTES) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + k);
+            long q = base + o;
+            a0 = load(p, q).fma(v, a0);
+            a1 = load(p, q + rb).fma(v, a1);
+            a2 = load(p, q + 2 * rb).fma(v, a2);
+            a3 = load(p, q + 3 * rb).fma(v, a3);
+        }
+        y[yo] = Lanes.sum(a0);
+        y[yo + 1] = Lanes.sum(a1);
+        y[yo + 2] = Lanes.sum(a2);
+        y[yo + 3] = Lanes.sum(a3);
+    }
+
     /** The wide path's arithmetic (one row) with the widening in registers. */
     private float fusedDot(int j, float[] x, int xo) {
         int bound = F.loopBound(cols);
+        MemorySegment p = packed;
+        if (p != null) {
+            FloatVector a = FloatVector.zero(F);
+            for (int k = 0; k < bound; k += F.length()) a = load(p, packedAt(j, k)).fma(FloatVector.fromArray(F, x, xo + k), a);
+            return Lanes.sum(a); // packed only when cols is a multiple of L: no tail
+        }
         long b = (long) j * cols * BYTES;
         FloatVector a = FloatVector.zero(F);
         for (int k = 0; k < bound; k += F.length())

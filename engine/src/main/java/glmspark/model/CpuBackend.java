@@ -26,6 +26,10 @@ public final class CpuBackend implements Backend {
         this.layers = weights.layers();
         this.rope = new Rope(c);
         this.parallel = parallel;
+        // every matrix this backend multiplies (the embedding only by row, unless it is also the lm_head)
+        for (Glm4Weights.Layer L : layers)
+            for (WeightMatrix m : new WeightMatrix[]{L.q(), L.k(), L.v(), L.o(), L.gateUp(), L.down()}) m.prepareForCpu();
+        weights.lmHead().prepareForCpu();
     }
 
     @Override

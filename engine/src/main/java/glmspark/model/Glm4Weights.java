@@ -5,7 +5,6 @@ import glmspark.cpu.F32Matrix;
 import glmspark.format.ModelConfig;
 import glmspark.format.ModelFormatException;
 import glmspark.format.TensorData;
-import glmspark.quant.QuantMatrix;
 import glmspark.tensor.WeightMatrix;
 
 import java.lang.foreign.Arena;
@@ -31,29 +30,28 @@ public record Glm4Weights(ModelConfig config, WeightMatrix embed, Layer[] layers
     public static Glm4Weights load(ModelConfig c, Map<String, TensorData> tensors, Path source) throws ModelFormatException {
         Lookup w = new Lookup(tensors, source);
         int H = c.hiddenSize(), V = c.vocabSize(), I = c.intermediateSize();
-        boolean tied = c.tieWordEmbeddings() && !tensors.containsKey("lm_head.weight");
-        WeightMatrix embed = w.matrix("model.embed_tokens.weight", V, H, !tied);
+        WeightMatrix embed = w.matrix("model.embed_tokens.weight", V, H);
         Layer[] layers = new Layer[c.numLayers()];
         for (int i = 0; i < layers.length; i++) {
             String p = "model.layers." + i + ".";
             boolean bias = c.attentionBias();
             layers[i] = new Layer(
                     w.vector(p + "input_layernorm.weight", H),
-                    w.matrix(p + "self_attn.q_proj.weight", c.qDim(), H, false),
-                    w.matrix(p + "self_attn.k_proj.weight", c.kvDim(), H, false),
-                    w.matrix(p + "self_attn.v_proj.weight", c.kvDim(), H, false),
+                    w.matrix(p + "self_attn.q_proj.weight", c.qDim(), H),
+                    w.matrix(p + "self_attn.k_proj.weight", c.kvDim(), H),
+                    w.matrix(p + "self_attn.v_proj.weight", c.kvDim(), H),
                     bias ? w.vector(p + "self_attn.q_proj.bias", c.qDim()) : null,
                     bias ? w.vector(p + "self_attn.k_proj.bias", c.kvDim()) : null,
                     bias ? w.vector(p + "self_attn.v_proj.bias", c.kvDim()) : null,
-                    w.matrix(p + "self_attn.o_proj.weight", H, c.qDim(), false),
+                    w.matrix(p + "self_attn.o_proj.weight", H, c.qDim()),
                     w.vector(p + "post_self_attn_layernorm.weight", H),
                     w.vector(p + "post_attention_layernorm.weight", H),
-                    w.matrix(p + "mlp.gate_up_proj.weight", 2 * I, H, false),
-                    w.matrix(p + "mlp.down_proj.weight", H, I, false),
+                    w.matrix(p + "mlp.gate_up_proj.weight", 2 * I, H),
+                    w.matrix(p + "mlp.down_proj.weight", H, I),
                     w.vector(p + "post_mlp_layernorm.weight", H));
         }
         float[] finalNorm = w.vector("model.norm.weight", H);
-        WeightMatrix lmHead = tied ? embed : w.matrix("lm_head.weight", V, H, false);
+        WeightMatrix lmHead = c.tieWordEmbeddings() && !tensors.containsKey("lm_head.weight") ? embed : w.matrix("lm_head.weight", V, H);
         return new Glm4Weights(c, embed, layers, finalNorm, lmHead);
     }
 
@@ -84,15 +82,13 @@ public record Glm4Weights(ModelConfig config, WeightMatrix embed, Layer[] layers
             return t;
         }
 
-        /** {@code rowLookupsOnly}: the matrix is only read row by row (an untied embedding), never multiplied. */
-        WeightMatrix matrix(String name, int rows, int cols, boolean rowLookupsOnly) throws ModelFormatException {
+        WeightMatrix matrix(String name, int rows, int cols) throws ModelFormatException {
             TensorData t = get(name, rows, cols);
             return switch (t.dtype()) {
                 case F32 -> new F32Matrix(t.data(), rows, cols);
                 case BF16 -> new BF16Matrix(t.data(), rows, cols);
                 case F16 -> new F32Matrix(widenF16(t.data()), rows, cols);
-                default -> rowLookupsOnly ? QuantMatrix.forRowLookups(t.dtype(), t.data(), rows, cols)
-                        : new QuantMatrix(t.dtype(), t.data(), rows, cols);
+                default -> new glmspark.quant.QuantMatrix(t.dtype(), t.data(), rows, cols);
             };
         }
 
@@ -120,7 +116,7 @@ public record Glm4Weights(ModelConfig config, WeightMatrix embed, Layer[] layers
                 case F16 -> {
                     for (int i = 0; i < n; i++) out[i] = Float.float16ToFloat(t.data().get(I16_LE, 2L * i));
                 }
-                default -> QuantMatrix.forRowLookups(t.dtype(), t.data(), 1, n).row(0, out, 0);
+                default -> new glmspark.quant.QuantMatrix(t.dtype(), t.data(), 1, n).row(0, out, 0);
             }
             return out;
         }

@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. Q8_0 on AVX-512 is
- * repacked at load ({@link PackedQ8_0}) and decodes 4 rows at a time in registers.
+ * repacked when the CPU backend prepares it ({@link PackedQ8_0}) and decodes 4 rows at a time in registers.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
@@ -37,35 +37,30 @@ public final class QuantMatrix extends MappedMatrix {
 
     private final DType type;
     private final int rowBytes;
-    /** Q8_0 on AVX-512: the repacked copy every kernel reads (the mapping is not touched again); else null. */
-    private final PackedQ8_0 packed;
+    /** Q8_0 on AVX-512 once prepared for the CPU: the repacked copy every kernel reads; else null. */
+    private volatile PackedQ8_0 packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
-        this(type, data, rows, cols, true);
-    }
-
-    /**
-     * A matrix read by {@link #row} only (an untied embedding): never repacked, so its file pages stay the only
-     * copy and only the rows looked up become resident.
-     */
-    public static QuantMatrix forRowLookups(DType type, MemorySegment data, int rows, int cols) {
-        return new QuantMatrix(type, data, rows, cols, false);
-    }
-
-    private QuantMatrix(DType type, MemorySegment data, int rows, int cols, boolean pack) {
         long rb = type.rowBytes(cols);
         if (!type.quantized()) throw new IllegalArgumentException(type + " is not a block type");
         if (rb < 0) throw new IllegalArgumentException("row length " + cols + " is not a multiple of the " + type + " block size " + type.blockSize);
         super(data, rows, cols, rb, type.toString());
         this.type = type;
         this.rowBytes = (int) rb;
-        this.packed = pack && type == DType.Q8_0 && QuantRows.V16 ? PackedQ8_0.pack(data, rows, cols) : null;
-        if (packed != null) FileMapping.releasePages(data);
+    }
+
+    /** Q8_0 on AVX-512: repacks ({@link PackedQ8_0}) and releases the file's pages of the original. */
+    @Override
+    public synchronized void prepareForCpu() {
+        if (packed != null || type != DType.Q8_0 || !QuantRows.V16) return;
+        packed = PackedQ8_0.pack(data, rows, cols);
+        FileMapping.releasePages(data);
     }
 
     /** Bytes the kernels read: the repacked copy's when there is one. */
     @Override
     public long bytes() {
+        PackedQ8_0 packed = this.packed;
         return packed != null ? packed.bytes() : super.bytes();
     }
 
@@ -75,6 +70,7 @@ public final class QuantMatrix extends MappedMatrix {
 
     @Override
     public void row(int r, float[] dst, int off) {
+        PackedQ8_0 packed = this.packed;
         if (packed != null) {
             packed.dequantize(r, 0, cols, dst, off);
             return;
@@ -91,6 +87,7 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
+        PackedQ8_0 packed = this.packed;
         if (T == 1 && packed != null) {
             // decode: dequantise in registers (no scratch round trip), 4 rows share each activation load
             // (rows of a group of 4 the range cuts, if any, take the tile path below)
@@ -106,6 +103,7 @@ public final class QuantMatrix extends MappedMatrix {
     /** Dequantised 4-row k-chunks against every activation row of a token block (see the class comment). */
     private void tiles(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols, L = F.length();
+        PackedQ8_0 packed = this.packed;
         int KC = Math.min(K_CHUNK, K);
         int tb = Math.min(Math.max(4, ACTIVATION_BLOCK_BYTES / (K * Float.BYTES) / 4 * 4), Math.max(4, T));
         float[] w = SCRATCH.get();

@@ -24,4 +24,11 @@ public interface WeightMatrix {
 
     /** Writes row r as float32 into {@code dst[off ...]} (embedding lookup). */
     void row(int r, float[] dst, int off);
+
+    /**
+     * Called by the CPU backend, once, for every matrix it will multiply (not for an embedding it only looks rows
+     * up in), before the first product: a matrix may build a faster layout for the CPU kernels here.
+     */
+    default void prepareForCpu() {
+    }
 }

@@ -81,6 +81,7 @@ public class MatmulBenchmark {
             for (long i = 0; i < n; i++) seg.set(ValueLayout.JAVA_FLOAT, 4 * i, (float) r.nextGaussian() * 0.02f);
             w = new F32Matrix(seg, rows, cols);
         }
+        w.prepareForCpu();
         x = new float[tokens * cols];
         for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
         y = new float[tokens * rows];

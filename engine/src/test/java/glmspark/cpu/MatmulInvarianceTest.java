@@ -19,14 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class MatmulInvarianceTest {
 
-    private static final int ROWS = 23, K = 2 * 1024 + 48 + 5;
+    private static final int ROWS = 23;
 
+    /** bf16-packed: K a multiple of the vector length and prepared for the CPU, so the packed records are read. */
     @ParameterizedTest
-    @ValueSource(strings = {"bf16", "f32"})
+    @ValueSource(strings = {"bf16", "f32", "bf16-packed"})
     void everyBatchSizeAndRowSplitGivesTheSameBits(String dtype) {
+        int K = dtype.equals("bf16-packed") ? 2 * 1024 + 48 : 2 * 1024 + 48 + 5;
         try (Arena arena = Arena.ofConfined()) {
             SplittableRandom r = new SplittableRandom(11);
-            WeightMatrix w = matrix(dtype, arena, r);
+            WeightMatrix w = matrix(dtype, K, arena, r);
+            w.prepareForCpu();
             float[] wf = new float[ROWS * K];
             for (int j = 0; j < ROWS; j++) w.row(j, wf, j * K);
             int T = 70; // more than one token block at K = 2101 (512 KiB / 8404 B = 62 tokens)
@@ -49,8 +52,9 @@ class MatmulInvarianceTest {
                 }
             for (int n : new int[]{2, 3, 4, 5, 8, 17, 70}) {
                 float[] y = new float[n * ROWS];
-                // two uneven row ranges, as a thread split would give
-                w.matmul(x, n, y, ROWS, 0, 8);
+                // uneven row ranges, as a thread split would give (6 cuts a group of 4)
+                w.matmul(x, n, y, ROWS, 0, 6);
+                w.matmul(x, n, y, ROWS, 6, 8);
                 w.matmul(x, n, y, ROWS, 8, ROWS);
                 for (int t = 0; t < n; t++)
                     for (int j = 0; j < ROWS; j++)
@@ -60,10 +64,10 @@ class MatmulInvarianceTest {
         }
     }
 
-    private static WeightMatrix matrix(String dtype, Arena arena, SplittableRandom r) {
+    private static WeightMatrix matrix(String dtype, int K, Arena arena, SplittableRandom r) {
         long n = (long) ROWS * K;
         return switch (dtype) {
-            case "bf16" -> {
+            case "bf16", "bf16-packed" -> {
                 MemorySegment s = arena.allocate(2 * n);
                 for (long i = 0; i < n; i++)
                     s.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16));

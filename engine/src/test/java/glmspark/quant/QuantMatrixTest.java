@@ -37,17 +37,19 @@ class QuantMatrixTest {
         return b;
     }
 
-    @ParameterizedTest(name = "{0} x {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"Q8_0,512", "Q4_0,512", "Q5_0,512", "Q4_K,512", "Q5_K,512", "Q6_K,512",
+    @ParameterizedTest(name = "{0} x {1}, prepared for the CPU: {2}")
+    @org.junit.jupiter.params.provider.CsvSource({"Q8_0,512,false", "Q8_0,512,true", "Q4_0,512,false", "Q5_0,512,false",
+            "Q4_K,512,false", "Q5_K,512,false", "Q6_K,512,true",
             // longer than one 1024-column chunk, the last chunk partial
-            "Q8_0,1312", "Q5_0,1312", "Q4_K,1280", "Q6_K,1280"})
-    void kernelMatchesScalarReferenceAndIsBatchInvariant(DType type, int cols) {
+            "Q8_0,1312,false", "Q8_0,1312,true", "Q5_0,1312,false", "Q4_K,1280,false", "Q6_K,1280,false"})
+    void kernelMatchesScalarReferenceAndIsBatchInvariant(DType type, int cols, boolean prepared) {
         int rows = 11, T = 7;
         byte[] raw = randomBlocks(type, rows, cols, type.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(raw.length);
             MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, 0, raw.length);
             QuantMatrix m = new QuantMatrix(type, seg, rows, cols);
+            if (prepared) m.prepareForCpu(); // Q8_0 on AVX-512: the packed copy and its kernels
             float[] w = new float[rows * cols];
             Quants.dequantize(type, raw, 0, w, 0, rows * cols);
             Random r = new Random(42);
