@@ -15,7 +15,8 @@ import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
 /**
- * A bfloat16 weight matrix, memory-mapped; a bf16 value is the upper half of a float32 (shift left by 16).
+ * A bfloat16 weight matrix, memory-mapped, repacked into 4-row records when the CPU backend prepares it; a bf16
+ * value is the upper half of a float32 (shift left by 16).
  *
  * <p>Two paths, one arithmetic. Fewer than 4 activation rows (decode): memory-bound, so each 4-row tile
  * widens in registers as it streams the weights. 4 or more rows (prefill, batched decode): compute-bound;
@@ -145,8 +146,12 @@ public final class BF16Matrix extends MappedMatrix {
     private void widen(int j, int k0, int n, int KC, float[] w) {
         MemorySegment p = packed;
         if (p != null) {
-            for (int r = 0; r < 4; r++)
-                for (int i = 0; i < n; i += S.length()) load(p, packedAt(j + r, k0 + i)).intoArray(w, r * KC + i);
+            // k0 is a multiple of L: each row's chunk steps through consecutive records
+            int L = S.length(), record = 4 * L * BYTES;
+            for (int r = 0; r < 4; r++) {
+                long base = packedAt(j + r, k0);
+                for (int i = 0, o = 0; i < n; i += L, o += record) load(p, base + o).intoArray(w, r * KC + i);
+            }
             return;
         }
         for (int r = 0; r < 4; r++) {
@@ -200,7 +205,9 @@ public final class BF16Matrix extends MappedMatrix {
         MemorySegment p = packed;
         if (p != null) {
             FloatVector a = FloatVector.zero(F);
-            for (int k = 0; k < bound; k += F.length()) a = load(p, packedAt(j, k)).fma(FloatVector.fromArray(F, x, xo + k), a);
+            long base = packedAt(j, 0);
+            for (int k = 0, o = 0; k < bound; k += F.length(), o += 4 * F.length() * BYTES)
+                a = load(p, base + o).fma(FloatVector.fromArray(F, x, xo + k), a);
             return Lanes.sum(a); // packed only when cols is a multiple of L: no tail
         }
         long b = (long) j * cols * BYTES;
