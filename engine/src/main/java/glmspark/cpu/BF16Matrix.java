@@ -4,9 +4,11 @@ import glmspark.format.FileMapping;
 import glmspark.tensor.MappedMatrix;
 import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -41,11 +43,17 @@ public final class BF16Matrix extends MappedMatrix {
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
-     * Once prepared for the CPU (and when cols is a multiple of L): the rows in groups of 4, and per group and L
-     * columns one record of the 4 rows' L values, so a 4-row decode tile reads one sequential stream instead of
-     * 4 rows (1.15-1.45x on 2 threads on this machine, docs/cpu-performance.md); else null. Same bits.
+     * Once prepared for the CPU (on AVX-512, when cols is a multiple of 32): the rows in groups of 4, and per
+     * group and 32 columns one 256-byte record of the 4 rows' 64-byte slots. A slot holds its 32 values as 16
+     * int lanes, lane i = value i in the low half and value 16 + i in the high half, so one 512-bit load widens
+     * all 32 with one shift (values 0-15) and one mask (values 16-31), in the order the kernels sum them. A 4-row
+     * decode tile reads one sequential stream instead of 4 rows. Same bits as the mapped layout; else null.
      */
     private volatile MemorySegment packed;
+    private static final int PACK = 32, SLOT = PACK * BYTES, RECORD = 4 * SLOT;
+    private static final VectorSpecies<Short> S32 = ShortVector.SPECIES_512;
+    /** Slot order: value 16 + i lands right after value i. */
+    private static final VectorShuffle<Short> INTERLEAVE = VectorShuffle.fromOp(S32, i -> i % 2 == 0 ? i / 2 : 16 + i / 2);
 
     public BF16Matrix(MemorySegment data, int rows, int cols) {
         super(data, rows, cols, (long) cols * BYTES, "BF16");
@@ -53,25 +61,38 @@ public final class BF16Matrix extends MappedMatrix {
 
     @Override
     public synchronized void prepareForCpu() {
-        int L = F.length();
-        if (packed != null || cols % L != 0) return;
+        if (packed != null || F.length() != 16 || cols % PACK != 0) return;
         MemorySegment p = NativeMemory.allocateLarge((long) (rows + 3) / 4 * 4 * cols * BYTES); // zeroed padding rows
-        int blocks = cols / L;
-        long record = 4L * L * BYTES;
+        int blocks = cols / PACK;
         IntStream.range(0, (rows + 255) / 256).parallel().forEach(part -> {
-            for (int j = part * 256; j < Math.min(rows, part * 256 + 256); j++)
+            for (int j = part * 256; j < Math.min(rows, part * 256 + 256); j++) {
+                long src = (long) j * cols * BYTES, dst = slot(j, 0);
                 for (int b = 0; b < blocks; b++)
-                    MemorySegment.copy(data, ((long) j * cols + (long) b * L) * BYTES,
-                            p, ((long) (j / 4) * blocks + b) * record + (long) (j % 4) * L * BYTES, (long) L * BYTES);
+                    ShortVector.fromMemorySegment(S32, data, src + (long) b * SLOT, ByteOrder.LITTLE_ENDIAN).rearrange(INTERLEAVE)
+                            .intoMemorySegment(p, dst + (long) b * RECORD, ByteOrder.LITTLE_ENDIAN);
+            }
         });
         packed = p;
         FileMapping.releasePages(data);
     }
 
-    /** Byte offset of element (j, k) in the packed records (k a multiple of L within a record, or any k). */
-    private long packedAt(int j, int k) {
-        int L = F.length();
-        return (((long) (j / 4) * (cols / L) + k / L) * 4 * L + (long) (j % 4) * L + k % L) * BYTES;
+    /** Byte offset of row j's slot in the record of columns [k, k + 32) (k a multiple of 32). */
+    private long slot(int j, int k) {
+        return ((long) (j / 4) * (cols / PACK) + k / PACK) * RECORD + (long) (j % 4) * SLOT;
+    }
+
+    /** Values 0-15 of a slot: the low halves of its int lanes. */
+    private static FloatVector low(IntVector v) {
+        return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** Values 16-31 of a slot: the high halves. */
+    private static FloatVector high(IntVector v) {
+        return v.and(0xFFFF0000).reinterpretAsFloats();
+    }
+
+    private static IntVector slotAt(MemorySegment p, long o) {
+        return IntVector.fromMemorySegment(I, p, o, ByteOrder.LITTLE_ENDIAN);
     }
 
     private static FloatVector load(MemorySegment seg, long byteOffset) {
@@ -87,7 +108,10 @@ public final class BF16Matrix extends MappedMatrix {
     public void row(int r, float[] dst, int off) {
         MemorySegment p = packed;
         if (p != null) {
-            for (int k = 0; k < cols; k++) dst[off + k] = scalar(p, packedAt(r, k));
+            for (int k = 0; k < cols; k++) {
+                int i = k % PACK;
+                dst[off + k] = scalar(p, slot(r, k - i) + (i < 16 ? 2 * i : 2 * (i - 16) + 1) * BYTES);
+            }
             return;
         }
         long base = (long) r * cols * BYTES;
@@ -146,11 +170,14 @@ public final class BF16Matrix extends MappedMatrix {
     private void widen(int j, int k0, int n, int KC, float[] w) {
         MemorySegment p = packed;
         if (p != null) {
-            // k0 is a multiple of L: each row's chunk steps through consecutive records
-            int L = S.length(), record = 4 * L * BYTES;
+            // k0 and n are multiples of 32 (packed only when cols is): each row's chunk steps through its slots
             for (int r = 0; r < 4; r++) {
-                long base = packedAt(j + r, k0);
-                for (int i = 0, o = 0; i < n; i += L, o += record) load(p, base + o).intoArray(w, r * KC + i);
+                long base = slot(j + r, k0);
+                for (int i = 0, o = 0; i < n; i += PACK, o += RECORD) {
+                    IntVector v = slotAt(p, base + o);
+                    low(v).intoArray(w, r * KC + i);
+                    high(v).intoArray(w, r * KC + i + 16);
+                }
             }
             return;
         }
@@ -181,17 +208,18 @@ public final class BF16Matrix extends MappedMatrix {
 
     /** {@link #fusedTile4x1} over the packed records of the group starting at row j (a multiple of 4). */
     private void packedTile4x1(MemorySegment p, float[] x, int xo, float[] y, int yo, int j) {
-        int K = cols, L = F.length();
-        long base = packedAt(j, 0), rb = (long) L * BYTES;
+        int K = cols;
+        long base = slot(j, 0);
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         // int induction variables: C2 leaves loops counted in longs unoptimised
-        for (int k = 0, o = 0; k < K; k += L, o += 4 * L * BYTES) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + k);
+        for (int k = 0, o = 0; k < K; k += PACK, o += RECORD) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + k), x1 = FloatVector.fromArray(F, x, xo + k + 16);
             long q = base + o;
-            a0 = load(p, q).fma(v, a0);
-            a1 = load(p, q + rb).fma(v, a1);
-            a2 = load(p, q + 2 * rb).fma(v, a2);
-            a3 = load(p, q + 3 * rb).fma(v, a3);
+            IntVector v0 = slotAt(p, q), v1 = slotAt(p, q + SLOT), v2 = slotAt(p, q + 2 * SLOT), v3 = slotAt(p, q + 3 * SLOT);
+            a0 = high(v0).fma(x1, low(v0).fma(x0, a0));
+            a1 = high(v1).fma(x1, low(v1).fma(x0, a1));
+            a2 = high(v2).fma(x1, low(v2).fma(x0, a2));
+            a3 = high(v3).fma(x1, low(v3).fma(x0, a3));
         }
         y[yo] = Lanes.sum(a0);
         y[yo + 1] = Lanes.sum(a1);
@@ -205,10 +233,12 @@ public final class BF16Matrix extends MappedMatrix {
         MemorySegment p = packed;
         if (p != null) {
             FloatVector a = FloatVector.zero(F);
-            long base = packedAt(j, 0);
-            for (int k = 0, o = 0; k < bound; k += F.length(), o += 4 * F.length() * BYTES)
-                a = load(p, base + o).fma(FloatVector.fromArray(F, x, xo + k), a);
-            return Lanes.sum(a); // packed only when cols is a multiple of L: no tail
+            long base = slot(j, 0);
+            for (int k = 0, o = 0; k < cols; k += PACK, o += RECORD) {
+                IntVector v = slotAt(p, base + o);
+                a = high(v).fma(FloatVector.fromArray(F, x, xo + k + 16), low(v).fma(FloatVector.fromArray(F, x, xo + k), a));
+            }
+            return Lanes.sum(a); // packed only when cols is a multiple of 32: no tail
         }
         long b = (long) j * cols * BYTES;
         FloatVector a = FloatVector.zero(F);
