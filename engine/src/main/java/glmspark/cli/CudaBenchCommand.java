@@ -122,6 +122,9 @@ public final class CudaBenchCommand implements Callable<Integer> {
 
     private enum Sampling { GREEDY, DEVICE, HOST }
 
+    /** The card's sampling has no repetition penalty: the CPU sampler needs no token history. */
+    private static final int[] NO_HISTORY = new int[0];
+
     /** Median seconds per decode step with B sequences of `prompt` cached tokens each. */
     private double decodeStep(Glm4Model m, ModelConfig c, int B, SplittableRandom rnd, Sampling how) {
         int V = c.vocabSize();
@@ -165,7 +168,7 @@ public final class CudaBenchCommand implements Callable<Integer> {
                         m.forward(b, cache, logits, null);
                         for (int i = 0; i < B; i++) {
                             System.arraycopy(logits, i * V, row, 0, V);
-                            next[i] = cpu.sample(row, new int[0], 0, params[i], 42, i, step);
+                            next[i] = cpu.sample(row, NO_HISTORY, 0, params[i], 42, i, step);
                         }
                     }
                 }
