@@ -18,8 +18,8 @@ import java.lang.foreign.ValueLayout;
  * {@link #K_CHUNK} columns (whole blocks); the chunk is dequantised straight from the mapping with vector code
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
- * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. Q8_0 on AVX-512 is
- * repacked when the CPU backend prepares it ({@link PackedQ8_0}) and decodes 4 rows at a time in registers.
+ * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
+ * backend repacks every block type ({@link PackedBlocks}), whose kernels then take over.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
@@ -37,8 +37,8 @@ public final class QuantMatrix extends MappedMatrix {
 
     private final DType type;
     private final int rowBytes;
-    /** Q8_0 on AVX-512 once prepared for the CPU: the repacked copy every kernel reads; else null. */
-    private volatile PackedQ8_0 packed;
+    /** Once prepared for the CPU on AVX-512: the repacked copy every kernel reads; else null. */
+    private volatile PackedBlocks packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
         long rb = type.rowBytes(cols);
@@ -49,18 +49,18 @@ public final class QuantMatrix extends MappedMatrix {
         this.rowBytes = (int) rb;
     }
 
-    /** Q8_0 on AVX-512: repacks ({@link PackedQ8_0}) and releases the file's pages of the original. */
+    /** On AVX-512: repacks ({@link PackedBlocks}) and releases the file's pages of the original. */
     @Override
     public synchronized void prepareForCpu() {
-        if (packed != null || type != DType.Q8_0 || !QuantRows.V16) return;
-        packed = PackedQ8_0.pack(data, rows, cols);
+        if (packed != null || !QuantRows.V16) return;
+        packed = PackedBlocks.pack(type, data, rows, cols);
         FileMapping.releasePages(data);
     }
 
     /** Bytes the kernels read: the repacked copy's when there is one. */
     @Override
     public long bytes() {
-        PackedQ8_0 packed = this.packed;
+        PackedBlocks packed = this.packed;
         return packed != null ? packed.bytes() : super.bytes();
     }
 
@@ -68,13 +68,9 @@ public final class QuantMatrix extends MappedMatrix {
         return type;
     }
 
+    /** Read from the file (also once repacked: the mapping stays valid, its pages come back on demand). */
     @Override
     public void row(int r, float[] dst, int off) {
-        PackedQ8_0 packed = this.packed;
-        if (packed != null) {
-            packed.dequantize(r, 0, cols, dst, off);
-            return;
-        }
         byte[] raw = new byte[rowBytes];
         MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (long) r * rowBytes, raw, 0, rowBytes);
         Quants.dequantize(type, raw, 0, dst, off, cols);
@@ -87,23 +83,14 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
-        PackedQ8_0 packed = this.packed;
-        if (T == 1 && packed != null) {
-            // decode: dequantise in registers (no scratch round trip), 4 rows share each activation load
-            // (rows of a group of 4 the range cuts, if any, take the tile path below)
-            int j = (rowFrom + 3) / 4 * 4;
-            if (j > rowFrom) tiles(x, T, y, yStride, rowFrom, Math.min(j, rowTo));
-            for (; j + 4 <= rowTo; j += 4) packed.dot4(j, x, y);
-            if (j >= rowTo) return;
-            rowFrom = j;
-        }
-        tiles(x, T, y, yStride, rowFrom, rowTo);
+        PackedBlocks packed = this.packed;
+        if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
+        else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
 
     /** Dequantised 4-row k-chunks against every activation row of a token block (see the class comment). */
     private void tiles(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols, L = F.length();
-        PackedQ8_0 packed = this.packed;
         int KC = Math.min(K_CHUNK, K);
         int tb = Math.min(Math.max(4, ACTIVATION_BLOCK_BYTES / (K * Float.BYTES) / 4 * 4), Math.max(4, T));
         float[] w = SCRATCH.get();
@@ -116,12 +103,10 @@ public final class QuantMatrix extends MappedMatrix {
                 int g = Math.min(4, rowTo - j);
                 for (int k0 = 0; k0 < K; k0 += KC) {
                     int n = Math.min(KC, K - k0);
-                    if (packed != null && g == 4 && j % 4 == 0) packed.dequantize4(j, k0, n, w, KC);
-                    else for (int r = 0; r < 4; r++) {
+                    for (int r = 0; r < 4; r++) {
                         // rows past the range repeat the last one: computed, never written
                         int row = j + Math.min(r, g - 1);
-                        if (packed != null) packed.dequantize(row, k0, n, w, r * KC);
-                        else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
+                        QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
                     }
                     WideTiles.block(w, KC, n, x, K, k0, t0, t1, acc, k0 == 0);
                 }

@@ -134,6 +134,64 @@ public final class Quants {
         }
     }
 
+    /**
+     * One block as integer quants and per-sub-block scale and min (sub-blocks of 32, Q6_K's of 16): weight i is
+     * {@code scale[i / P] * q[i] - min[i / P]} with the same float scale and min as {@link #dequantize} uses.
+     */
+    static void subBlocks(DType type, byte[] s, int[] q, float[] scale, float[] min) {
+        switch (type) {
+            case Q8_0 -> {
+                scale[0] = f16(s, 0);
+                for (int j = 0; j < 32; j++) q[j] = s[2 + j];
+            }
+            case Q4_0 -> {
+                scale[0] = f16(s, 0);
+                for (int j = 0; j < 16; j++) {
+                    q[j] = (s[2 + j] & 0xF) - 8;
+                    q[j + 16] = ((s[2 + j] & 0xFF) >> 4) - 8;
+                }
+            }
+            case Q5_0 -> {
+                scale[0] = f16(s, 0);
+                int qh = (s[2] & 0xFF) | (s[3] & 0xFF) << 8 | (s[4] & 0xFF) << 16 | (s[5] & 0xFF) << 24;
+                for (int j = 0; j < 16; j++) {
+                    int b = s[6 + j] & 0xFF;
+                    q[j] = ((b & 0xF) | (((qh >>> j) << 4) & 0x10)) - 16;
+                    q[j + 16] = ((b >> 4) | ((qh >>> (j + 12)) & 0x10)) - 16;
+                }
+            }
+            case Q4_K, Q5_K -> {
+                float d = f16(s, 0), dmin = f16(s, 2);
+                boolean five = type == DType.Q5_K;
+                int ql = five ? 48 : 16;
+                for (int is = 0; is < 8; is++) {
+                    scale[is] = d * scale(s, 4, is);
+                    min[is] = dmin * min(s, 4, is);
+                    for (int l = 0; l < 32; l++) {
+                        int b = s[ql + 32 * (is / 2) + l] & 0xFF;
+                        int v = is % 2 == 0 ? b & 0xF : b >> 4;
+                        if (five && (s[16 + l] & (1 << is)) != 0) v += 16;
+                        q[32 * is + l] = v;
+                    }
+                }
+            }
+            case Q6_K -> {
+                float d = f16(s, 208);
+                for (int i = 0; i < 16; i++) scale[i] = d * s[192 + i];
+                for (int n = 0; n < 2; n++)
+                    for (int l = 0; l < 32; l++) {
+                        int lo0 = s[64 * n + l] & 0xFF, lo1 = s[64 * n + l + 32] & 0xFF, h = s[128 + 32 * n + l] & 0xFF;
+                        int e = 128 * n + l;
+                        q[e] = ((lo0 & 0xF) | ((h & 3) << 4)) - 32;
+                        q[e + 32] = ((lo1 & 0xF) | (((h >> 2) & 3) << 4)) - 32;
+                        q[e + 64] = ((lo0 >> 4) | (((h >> 4) & 3) << 4)) - 32;
+                        q[e + 96] = ((lo1 >> 4) | (((h >> 6) & 3) << 4)) - 32;
+                    }
+            }
+            default -> throw new IllegalArgumentException(type + " is not a block type");
+        }
+    }
+
     // ---- quantisation (ggml's reference algorithms, no importance matrix) ----
 
     /** Quantises {@code n} floats (a multiple of the block size) from {@code x[xo...]} into {@code out[o...]}. */

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class MatmulBenchmark {
 
-    @Param({"bf16", "f32", "q8_0", "q4_k"})
+    @Param({"bf16", "f32", "q8_0", "q4_k", "q6_k", "q5_0"})
     public String dtype;
 
     @Param({"64", "2048", "16384"})
@@ -64,8 +64,8 @@ public class MatmulBenchmark {
             for (long i = 0; i < n; i++)
                 seg.set(ValueLayout.JAVA_SHORT, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian() * 0.02f) >>> 16));
             w = new BF16Matrix(seg, rows, cols);
-        } else if (dtype.equals("q8_0") || dtype.equals("q4_k")) {
-            DType type = dtype.equals("q8_0") ? DType.Q8_0 : DType.Q4_K;
+        } else if (dtype.startsWith("q")) {
+            DType type = DType.valueOf(dtype.toUpperCase(java.util.Locale.ROOT));
             int rb = (int) type.rowBytes(cols);
             MemorySegment seg = arena.allocate((long) rows * rb, 64);
             float[] row = new float[cols];
