@@ -14,7 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 
 /**
  * A bfloat16 weight matrix, memory-mapped, repacked into 4-row records when the CPU backend prepares it; a bf16
@@ -64,7 +63,7 @@ public final class BF16Matrix extends MappedMatrix {
         if (packed != null || F.length() != 16 || cols % PACK != 0) return;
         MemorySegment p = NativeMemory.allocateLarge((long) (rows + 3) / 4 * 4 * cols * BYTES); // zeroed padding rows
         int blocks = cols / PACK;
-        IntStream.range(0, (rows + 255) / 256).parallel().forEach(part -> {
+        NativeMemory.parts(data, (rows + 255) / 256).forEach(part -> {
             for (int j = part * 256; j < Math.min(rows, part * 256 + 256); j++) {
                 long src = (long) j * cols * BYTES, dst = slot(j, 0);
                 for (int b = 0; b < blocks; b++)

@@ -14,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * A block-quantised matrix repacked once at load for the AVX-512 kernels, with the scales factored out of the
@@ -50,7 +49,6 @@ final class PackedBlocks {
     /** Columns unpacked per chunk for the token tiles: 4 rows x 1024 floats = 16 KiB (L1). */
     private static final int K_CHUNK = 1024;
     private static final int ACTIVATION_BLOCK_BYTES = QuantMatrix.ACTIVATION_BLOCK_BYTES;
-    private static final Thread OTHER_THREAD = new Thread(() -> { });
 
     private static final ThreadLocal<float[]> XP = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> XS = ThreadLocal.withInitial(() -> new float[0]);
@@ -81,17 +79,14 @@ final class PackedBlocks {
         this.record = quantBytes + (mins ? 2 : 1) * 4 * L * Float.BYTES;
     }
 
-    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (row groups in parallel where the segment allows). */
+    /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (row groups in parallel). */
     static PackedBlocks pack(DType type, MemorySegment src, int rows, int cols) {
         int P = type == DType.Q4_K ? 32 : 16;
         PackedBlocks m = new PackedBlocks(null, rows, cols, P, type == DType.Q4_K, type == DType.Q4_K || type == DType.Q5_K);
         int rowGroups = (rows + 3) / 4;
         long groupBytes = (long) m.groups * m.record;
         MemorySegment dst = NativeMemory.allocateLarge(rowGroups * groupBytes); // zeroed: padding is 0
-        IntStream parts = IntStream.range(0, rowGroups);
-        // a confined segment (tests) may only be read by its own thread
-        if (src.isAccessibleBy(OTHER_THREAD)) parts = parts.parallel();
-        parts.forEach(j -> {
+        NativeMemory.parts(src, rowGroups).forEach(j -> {
             byte[] out = new byte[(int) groupBytes];
             m.packRowGroup(type, src, j, out);
             MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, j * groupBytes, out.length);

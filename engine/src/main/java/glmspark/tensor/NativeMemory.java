@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.stream.IntStream;
 
 /** Large native buffers for weights copied at load, and page advice (Linux; plain arena memory elsewhere). */
 public final class NativeMemory {
@@ -20,7 +21,18 @@ public final class NativeMemory {
     public static final int MADV_DONTNEED = 4;
     private static final int MADV_HUGEPAGE = 14;
 
+    private static final Thread OTHER_THREAD = new Thread(() -> { });
+
     private NativeMemory() {
+    }
+
+    /**
+     * 0 until n, in parallel when other threads may read {@code source}: a segment of a confined arena (tests)
+     * may only be read by its owner, and a parallel repack of one threw WrongThreadException.
+     */
+    public static IntStream parts(MemorySegment source, int n) {
+        IntStream parts = IntStream.range(0, n);
+        return source.isAccessibleBy(OTHER_THREAD) ? parts.parallel() : parts;
     }
 
     /**
