@@ -176,7 +176,7 @@ public final class BenchCommand implements Callable<Integer> {
                     peak.batch(), mm.rss() / 1e9, mm.anon() / 1e9, mm.file() / 1e9);
             System.out.printf("weights %.3f GB + KV cache allocated %.3f GB = %.3f GB; rss / (weights + KV) = %.3f (limit 1.10)%n",
                     weightBytes / 1e9, peak.kvBytes() / 1e9, budget / 1e9, (double) mm.rss() / budget);
-            System.out.printf("anonymous beyond the KV cache: %.3f GB = %.1f %% of the weights (mapped pages are only those decode reads; the BF16 and Q8_0 matrices the CPU multiplies are repacked into anonymous memory)%n",
+            System.out.printf("anonymous beyond the KV cache: %.3f GB = %.1f %% of the weights (mapped pages are only those decode reads; the BF16 and block-quantised matrices the CPU multiplies are repacked into anonymous memory)%n",
                     (mm.anon() - peak.kvBytes()) / 1e9, 100.0 * (mm.anon() - peak.kvBytes()) / weightBytes);
         }
         if (llama) {

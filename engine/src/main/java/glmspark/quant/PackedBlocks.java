@@ -225,7 +225,10 @@ final class PackedBlocks {
         t3.intoArray(s, 3 * L);
     }
 
-    /** As {@link #dot4Int8} for 4-bit quants (Q4_K): two positions per byte, the low nibble first. */
+    /**
+     * As {@link #dot4Int8} for 4-bit quants (Q4_K): two positions per byte, the low nibble first. The shared
+     * scale and store lines stay written out in both: vectors handed to a helper that C2 does not inline are boxed.
+     */
     private void dot4Nibbles(int j, float[] xp, float[] s) {
         long rec = (long) j * groups * record;
         FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;

@@ -29,14 +29,9 @@ class RepackOnConfinedSegmentTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate((long) ROWS * COLS * 2);
             for (long i = 0; i < (long) ROWS * COLS; i++) seg.set(ValueLayout.JAVA_SHORT, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16));
-            BF16Matrix prepared = new BF16Matrix(seg, ROWS, COLS), plain = new BF16Matrix(seg, ROWS, COLS);
-            prepared.prepareForCpu();
-            float[] x = new float[COLS];
-            for (int k = 0; k < COLS; k++) x[k] = (float) r.nextGaussian();
-            float[] a = new float[ROWS], b = new float[ROWS];
-            prepared.matmul(x, 1, a, ROWS, 0, ROWS);
-            plain.matmul(x, 1, b, ROWS, 0, ROWS);
-            assertArrayEquals(b, a); // the packed bf16 form keeps the bits
+            float[] x = activations(r);
+            // the packed bf16 form keeps the bits
+            assertArrayEquals(products(new BF16Matrix(seg, ROWS, COLS), x, false), products(new BF16Matrix(seg, ROWS, COLS), x, true));
         }
     }
 
@@ -53,15 +48,24 @@ class RepackOnConfinedSegmentTest {
                 Quants.quantize(DType.Q8_0, row, 0, COLS, q, 0);
                 MemorySegment.copy(q, 0, seg, ValueLayout.JAVA_BYTE, (long) j * rb, rb);
             }
-            QuantMatrix prepared = new QuantMatrix(DType.Q8_0, seg, ROWS, COLS), plain = new QuantMatrix(DType.Q8_0, seg, ROWS, COLS);
-            prepared.prepareForCpu();
-            float[] x = new float[COLS];
-            for (int k = 0; k < COLS; k++) x[k] = (float) r.nextGaussian();
-            float[] a = new float[ROWS], b = new float[ROWS];
-            prepared.matmul(x, 1, a, ROWS, 0, ROWS);
-            plain.matmul(x, 1, b, ROWS, 0, ROWS);
+            float[] x = activations(r);
+            float[] a = products(new QuantMatrix(DType.Q8_0, seg, ROWS, COLS), x, true);
+            float[] b = products(new QuantMatrix(DType.Q8_0, seg, ROWS, COLS), x, false);
             // the repacked kernel factors the scales out: equal up to rounding
             for (int j = 0; j < ROWS; j++) assertEquals(b[j], a[j], 1e-4 * (1 + Math.abs(b[j])), "row " + j);
         }
+    }
+
+    private static float[] activations(Random r) {
+        float[] x = new float[COLS];
+        for (int k = 0; k < COLS; k++) x[k] = (float) r.nextGaussian();
+        return x;
+    }
+
+    private static float[] products(WeightMatrix m, float[] x, boolean prepared) {
+        if (prepared) m.prepareForCpu();
+        float[] y = new float[ROWS];
+        m.matmul(x, 1, y, ROWS, 0, ROWS);
+        return y;
     }
 }
