@@ -52,7 +52,7 @@ final class PackedBlocks {
 
     private static final ThreadLocal<float[]> XP = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> XS = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> W = ThreadLocal.withInitial(() -> new float[4 * K_CHUNK]);
+    private static final ThreadLocal<float[]> W = ThreadLocal.withInitial(() -> new float[4 * K_CHUNK + L]);
     private static final ThreadLocal<float[]> WS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> OUT = ThreadLocal.withInitial(() -> new float[4]);
@@ -131,32 +131,34 @@ final class PackedBlocks {
         int Kp = groups * G;
         int tb = T == 1 ? 1 : Math.max(4, ACTIVATION_BLOCK_BYTES / (Kp * Float.BYTES) / 4 * 4);
         float[] xp = XP.get(), xs = XS.get();
-        if (xp.length < Math.min(T, tb) * Kp) XP.set(xp = new float[Math.min(T, tb) * Kp]);
+        if (xp.length < Math.min(T, tb) * Kp + L) XP.set(xp = new float[Math.min(T, tb) * Kp + L]);
         if (xs.length < Math.min(T, tb) * groups * L) XS.set(xs = new float[Math.min(T, tb) * groups * L]);
-        float[] out = OUT.get();
+        float[] out = OUT.get(), w = W.get();
+        // scratch indexed from a 64-byte line (see NativeMemory.alignedIndex)
+        int xb = NativeMemory.alignedIndex(xp), wb = NativeMemory.alignedIndex(w);
         for (int t0 = 0; t0 < T; t0 += tb) {
             int n = Math.min(tb, T - t0);
-            permute(x, t0, n, xp, xs);
+            permute(x, t0, n, xp, xb, xs);
             for (int j = rowFrom / 4; 4 * j < rowTo; j++) {
                 int r0 = Math.max(rowFrom - 4 * j, 0), r1 = Math.min(rowTo - 4 * j, 4);
                 if (n == 1) {
-                    dot4(j, xp, xs, out);
+                    dot4(j, xp, xb, xs, out);
                     for (int r = r0; r < r1; r++) y[t0 * yStride + 4 * j + r] = out[r];
                 } else {
-                    tiles(j, n, xp, xs, y, t0, yStride, r0, r1);
+                    tiles(j, n, xp, xb, w, wb, xs, y, t0, yStride, r0, r1);
                 }
             }
         }
     }
 
     /**
-     * xp[t][g * G + p * 16 + l] = x[t0 + t][g * G + l * P + p] (zero past the row), and for types with mins
+     * xp[xb + t * Kp + g * G + p * 16 + l] = x[t0 + t][g * G + l * P + p] (zero past the row), and for types with mins
      * xs[t][g * 16 + l] = the sum over p of those, in order of p.
      */
-    private void permute(float[] x, int t0, int n, float[] xp, float[] xs) {
+    private void permute(float[] x, int t0, int n, float[] xp, int xb, float[] xs) {
         int Kp = groups * G;
         for (int t = 0; t < n; t++) {
-            int xo = (t0 + t) * cols, po = t * Kp;
+            int xo = (t0 + t) * cols, po = xb + t * Kp;
             for (int g = 0; g < groups; g++)
                 for (int l = 0; l < L; l++) {
                     int c = g * G + l * P, o = po + g * G + l;
@@ -192,22 +194,22 @@ final class PackedBlocks {
      * the lane sums run apart ({@link #finish}): in one method C2 reached its inlining node limit and boxed
      * vectors.
      */
-    private void dot4(int j, float[] xp, float[] xs, float[] out) {
+    private void dot4(int j, float[] xp, int xb, float[] xs, float[] out) {
         float[] s = SUMS.get();
-        if (nibbles) dot4Nibbles(j, xp, s);
-        else dot4Int8(j, xp, s);
+        if (nibbles) dot4Nibbles(j, xp, xb, s);
+        else dot4Int8(j, xp, xb, s);
         finish(j, xs, s, out);
     }
 
     /** s[r * 16 ...] = the totals of the 4 rows of row group j (int8 quants). */
-    private void dot4Int8(int j, float[] xp, float[] s) {
+    private void dot4Int8(int j, float[] xp, int xb, float[] s) {
         long rec = (long) j * groups * record;
         FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
         for (int g = 0; g < groups; g++, rec += record) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             long q = rec;
             // int induction variables, the segment offset base + an int: C2 then hoists the bounds checks
-            for (int p = 0, o = 0, xo = g * G; p < P; p++, o += 4 * L, xo += L) {
+            for (int p = 0, o = 0, xo = xb + g * G; p < P; p++, o += 4 * L, xo += L) {
                 FloatVector xv = FloatVector.fromArray(F, xp, xo);
                 s0 = int8(mem, q + o).fma(xv, s0);
                 s1 = int8(mem, q + o + L).fma(xv, s1);
@@ -229,24 +231,24 @@ final class PackedBlocks {
      * As {@link #dot4Int8} for 4-bit quants (Q4_K): two positions per byte, the low nibble first. The shared
      * scale and store lines stay written out in both: vectors handed to a helper that C2 does not inline are boxed.
      */
-    private void dot4Nibbles(int j, float[] xp, float[] s) {
+    private void dot4Nibbles(int j, float[] xp, int xb, float[] s) {
         long rec = (long) j * groups * record;
         FloatVector t0 = FloatVector.zero(F), t1 = t0, t2 = t0, t3 = t0;
         for (int g = 0; g < groups; g++, rec += record) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             long q = rec;
-            for (int p = 0, o = 0, xo = g * G; p < P; p += 2, o += 4 * L, xo += 2 * L) {
-                FloatVector xa = FloatVector.fromArray(F, xp, xo), xb = FloatVector.fromArray(F, xp, xo + L);
+            for (int p = 0, o = 0, xo = xb + g * G; p < P; p += 2, o += 4 * L, xo += 2 * L) {
+                FloatVector xa = FloatVector.fromArray(F, xp, xo), xc = FloatVector.fromArray(F, xp, xo + L);
                 IntVector v0 = nibblePairs(mem, q + o), v1 = nibblePairs(mem, q + o + L);
                 IntVector v2 = nibblePairs(mem, q + o + 2 * L), v3 = nibblePairs(mem, q + o + 3 * L);
                 s0 = low(v0).fma(xa, s0);
                 s1 = low(v1).fma(xa, s1);
                 s2 = low(v2).fma(xa, s2);
                 s3 = low(v3).fma(xa, s3);
-                s0 = high(v0).fma(xb, s0);
-                s1 = high(v1).fma(xb, s1);
-                s2 = high(v2).fma(xb, s2);
-                s3 = high(v3).fma(xb, s3);
+                s0 = high(v0).fma(xc, s0);
+                s1 = high(v1).fma(xc, s1);
+                s2 = high(v2).fma(xc, s2);
+                s3 = high(v3).fma(xc, s3);
             }
             t0 = s0.fma(scales(rec, 0), t0);
             t1 = s1.fma(scales(rec, 1), t1);
@@ -284,18 +286,18 @@ final class PackedBlocks {
      * Several activation rows: per chunk of column groups the 4 rows' quants are unpacked to floats once (L1
      * scratch) and meet the token block 4 tokens at a time ({@link #tile4x4}), then one token at a time.
      */
-    private void tiles(int j, int n, float[] xp, float[] xs, float[] y, int t0, int yStride, int r0, int r1) {
+    private void tiles(int j, int n, float[] xp, int xb, float[] w, int wb, float[] xs, float[] y, int t0, int yStride, int r0, int r1) {
         int Kp = groups * G, chunk = Math.max(1, K_CHUNK / G);
-        float[] w = W.get(), ws = WS.get(), acc = ACC.get();
+        float[] ws = WS.get(), acc = ACC.get();
         if (ws.length < chunk * 2 * 4 * L) WS.set(ws = new float[chunk * 2 * 4 * L]);
         if (acc.length < n * 2 * 4 * L) ACC.set(acc = new float[n * 2 * 4 * L]);
         Arrays.fill(acc, 0, n * 2 * 4 * L, 0f);
         for (int g0 = 0; g0 < groups; g0 += chunk) {
             int g1 = Math.min(groups, g0 + chunk);
-            unpack4(j, g0, g1, w, ws);
+            unpack4(j, g0, g1, w, wb, ws);
             int t = 0;
-            for (; t + 4 <= n; t += 4) tile4x4(w, ws, xp, t * Kp, Kp, g0, g1, acc, t * 4 * L);
-            for (; t < n; t++) tile4x1(w, ws, xp, t * Kp, g0, g1, acc, t * 4 * L);
+            for (; t + 4 <= n; t += 4) tile4x4(w, wb, ws, xp, xb + t * Kp, Kp, g0, g1, acc, t * 4 * L);
+            for (; t < n; t++) tile4x1(w, wb, ws, xp, xb + t * Kp, g0, g1, acc, t * 4 * L);
             if (mins)
                 for (t = 0; t < n; t++)
                     for (int r = 0; r < 4; r++) {
@@ -315,11 +317,11 @@ final class PackedBlocks {
             }
     }
 
-    /** The quants of column groups [g0, g1) of row group j as floats into w[r * K_CHUNK ...], scales and mins into ws. */
-    private void unpack4(int j, int g0, int g1, float[] w, float[] ws) {
+    /** The quants of column groups [g0, g1) of row group j as floats into w[wb + r * K_CHUNK ...], scales and mins into ws. */
+    private void unpack4(int j, int g0, int g1, float[] w, int wb, float[] ws) {
         long rec = ((long) j * groups + g0) * record;
         for (int g = g0; g < g1; g++, rec += record) {
-            int wo = (g - g0) * G, so = (g - g0) * 8 * L;
+            int wo = wb + (g - g0) * G, so = (g - g0) * 8 * L;
             for (int i = 0; i < (mins ? 8 : 4); i++) scales(rec, i).intoArray(ws, so + i * L);
             long q = rec;
             if (nibbles) {
@@ -337,9 +339,9 @@ final class PackedBlocks {
     }
 
     /** 4 rows x 4 tokens over column groups [g0, g1): totals (and their order) as {@link #dot4}. */
-    private void tile4x4(float[] w, float[] ws, float[] xp, int xo, int Kp, int g0, int g1, float[] acc, int a) {
+    private void tile4x4(float[] w, int wb, float[] ws, float[] xp, int xo, int Kp, int g0, int g1, float[] acc, int a) {
         for (int g = g0; g < g1; g++) {
-            int wo = (g - g0) * G, xg = xo + g * G;
+            int wo = wb + (g - g0) * G, xg = xo + g * G;
             FloatVector z = FloatVector.zero(F);
             FloatVector s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
             FloatVector s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
@@ -393,9 +395,9 @@ final class PackedBlocks {
     }
 
     /** 4 rows x 1 token over column groups [g0, g1). */
-    private void tile4x1(float[] w, float[] ws, float[] xp, int xo, int g0, int g1, float[] acc, int a) {
+    private void tile4x1(float[] w, int wb, float[] ws, float[] xp, int xo, int g0, int g1, float[] acc, int a) {
         for (int g = g0; g < g1; g++) {
-            int wo = (g - g0) * G, xg = xo + g * G;
+            int wo = wb + (g - g0) * G, xg = xo + g * G;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int p = 0; p < G; p += L) {
                 FloatVector xv = FloatVector.fromArray(F, xp, xg + p);

