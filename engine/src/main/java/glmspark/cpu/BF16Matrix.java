@@ -39,6 +39,7 @@ public final class BF16Matrix extends MappedMatrix {
     private static final ValueLayout.OfShort ELEM = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BYTES = 2;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -139,20 +140,25 @@ public final class BF16Matrix extends MappedMatrix {
         }
         int L = F.length(), bound = F.loopBound(K), tb = Tiling.wideTokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
         float[] w = SCRATCH.get();
-        if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
+        if (w.length < 4 * KC + L) SCRATCH.set(w = new float[4 * KC + L]);
+        float[] xa = BLOCK.get();
+        if (xa.length < tb * K + L) BLOCK.set(xa = new float[tb * K + L]);
         float[] acc = ACC.get();
         if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
+        // the scratch and a copy of each token block are indexed from a 64-byte line (NativeMemory.alignedIndex)
+        int wb = NativeMemory.alignedIndex(w), xb = NativeMemory.alignedIndex(xa);
         // Token blocks whose activations stay in L2 while the range's weight rows stream past once per block.
         // Per 4-row group, k runs in chunks: the chunk's widened rows (4 x KC floats) and each 4-token tile's
         // activation chunk stay in L1; the tiles' accumulators wait in acc between chunks.
         for (int t0 = 0; t0 < T; t0 += tb) {
             int t1 = Math.min(T, t0 + tb);
+            System.arraycopy(x, t0 * K, xa, xb, (t1 - t0) * K);
             int j = rowFrom;
             for (; j + 4 <= rowTo; j += 4) {
                 for (int k0 = 0; k0 < bound; k0 += KC) {
                     int n = Math.min(KC, bound - k0);
-                    widen(j, k0, n, KC, w);
-                    WideTiles.block(w, KC, n, x, K, k0, t0, t1, acc, k0 == 0);
+                    widen(j, k0, n, KC, w, wb);
+                    WideTiles.block(w, wb, KC, n, xa, xb, K, k0, t1 - t0, acc, k0 == 0);
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < 4; r++) {
@@ -165,8 +171,8 @@ public final class BF16Matrix extends MappedMatrix {
         }
     }
 
-    /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w (row stride KC); n is a multiple of L. */
-    private void widen(int j, int k0, int n, int KC, float[] w) {
+    /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w[wb ...] (row stride KC); n is a multiple of L. */
+    private void widen(int j, int k0, int n, int KC, float[] w, int wb) {
         MemorySegment p = packed;
         if (p != null) {
             // k0 and n are multiples of 32 (packed only when cols is): each row's chunk steps through its slots
@@ -174,15 +180,15 @@ public final class BF16Matrix extends MappedMatrix {
                 long base = slot(j + r, k0);
                 for (int i = 0, o = 0; i < n; i += PACK, o += RECORD) {
                     IntVector v = slotAt(p, base + o);
-                    low(v).intoArray(w, r * KC + i);
-                    high(v).intoArray(w, r * KC + i + 16);
+                    low(v).intoArray(w, wb + r * KC + i);
+                    high(v).intoArray(w, wb + r * KC + i + 16);
                 }
             }
             return;
         }
         for (int r = 0; r < 4; r++) {
             long base = ((long) (j + r) * cols + k0) * BYTES;
-            for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, r * KC + i);
+            for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, wb + r * KC + i);
         }
     }
 

@@ -20,25 +20,26 @@ public final class WideTiles {
     }
 
     /**
-     * Tokens [t0, t1) of a block over part [0, n) of the k-chunk starting at column k0: 4x6 tiles, then the
-     * rest (1..5 tokens) in at most two narrower tiles (a 4x1 tile needs 5 loads per 4 FMAs, a 4x6 one 10 per
-     * 24). acc holds token t's 4 rows at (t - t0) * 4 * L.
+     * {@code tokens} activation rows (the first at x[xo], row stride K) over part [0, n) of the k-chunk starting
+     * at column k0, against 4 weight rows at w[wo ...] (row stride KC): 4x6 tiles, then the rest (1..5 tokens)
+     * in at most two narrower tiles (a 4x1 tile needs 5 loads per 4 FMAs, a 4x6 one 10 per 24). acc holds token
+     * t's 4 rows at t * 4 * L.
      */
-    public static void block(float[] w, int KC, int n, float[] x, int K, int k0, int t0, int t1, float[] acc, boolean first) {
-        int L = F.length(), t = t0;
-        for (; t + 6 <= t1; t += 6) chunk4x6(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
-        int rest = t1 - t;
+    public static void block(float[] w, int wo, int KC, int n, float[] x, int xo, int K, int k0, int tokens, float[] acc, boolean first) {
+        int L = F.length(), t = 0;
+        for (; t + 6 <= tokens; t += 6) chunk4x6(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
+        int rest = tokens - t;
         if (rest >= 4) {
-            chunk4x4(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
+            chunk4x4(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
             t += 4;
             rest -= 4;
         } else if (rest == 3) {
-            chunk4x3(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
+            chunk4x3(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
             t += 3;
             rest = 0;
         }
-        if (rest == 2) chunk4x2(w, KC, n, x, t * K + k0, K, acc, (t - t0) * 4 * L, first);
-        else if (rest == 1) chunk4x1(w, KC, n, x, t * K + k0, acc, (t - t0) * 4 * L, first);
+        if (rest == 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
+        else if (rest == 1) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, t * 4 * L, first);
     }
 
     /**
@@ -47,8 +48,8 @@ public final class WideTiles {
      * spilling a vector and reloading it keeps every lane's sum exactly as in one long loop.
      * acc layout: [token 0..3][row 0..3][L lanes].
      */
-    static void chunk4x4(float[] w, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+    static void chunk4x4(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
         int x0 = xo, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
         FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
         if (first) {
@@ -66,7 +67,7 @@ public final class WideTiles {
             a23 = FloatVector.fromArray(F, acc, ao + 14 * L); a33 = FloatVector.fromArray(F, acc, ao + 15 * L);
         }
         for (int k = 0; k < n; k += L) {
-            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
             FloatVector v = FloatVector.fromArray(F, x, x0 + k);
             a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
@@ -84,8 +85,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 with 6 activation rows (24 accumulators): acc layout [token 0..5][row 0..3][L lanes]. */
-    static void chunk4x6(float[] w, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+    static void chunk4x6(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
         int x0 = xo, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K, x4 = x3 + K, x5 = x4 + K;
         FloatVector a00, a10, a20, a30, a01, a11, a21, a31, a02, a12, a22, a32, a03, a13, a23, a33, a04, a14, a24, a34, a05, a15, a25, a35;
         if (first) {
@@ -118,7 +119,7 @@ public final class WideTiles {
             a35 = FloatVector.fromArray(F, acc, ao + 23 * L);
         }
         for (int k = 0; k < n; k += L) {
-            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
             FloatVector v;
             v = FloatVector.fromArray(F, x, x0 + k);
@@ -161,8 +162,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 with 3 activation rows (12 accumulators): acc layout [token 0..2][row 0..3][L lanes]. */
-    static void chunk4x3(float[] w, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+    static void chunk4x3(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
         int x0 = xo, x1 = x0 + K, x2 = x1 + K;
         FloatVector a00, a10, a20, a30, a01, a11, a21, a31, a02, a12, a22, a32;
         if (first) {
@@ -183,7 +184,7 @@ public final class WideTiles {
             a32 = FloatVector.fromArray(F, acc, ao + 11 * L);
         }
         for (int k = 0; k < n; k += L) {
-            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
             FloatVector v;
             v = FloatVector.fromArray(F, x, x0 + k);
@@ -208,8 +209,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 with 2 activation rows (8 accumulators): acc layout [token 0..1][row 0..3][L lanes]. */
-    static void chunk4x2(float[] w, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+    static void chunk4x2(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
         int x0 = xo, x1 = x0 + K;
         FloatVector a00, a10, a20, a30, a01, a11, a21, a31;
         if (first) {
@@ -226,7 +227,7 @@ public final class WideTiles {
             a31 = FloatVector.fromArray(F, acc, ao + 7 * L);
         }
         for (int k = 0; k < n; k += L) {
-            FloatVector r0 = FloatVector.fromArray(F, w, k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
             FloatVector v;
             v = FloatVector.fromArray(F, x, x0 + k);
@@ -245,8 +246,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 for one activation row: acc layout [row 0..3][L lanes]. */
-    static void chunk4x1(float[] w, int KC, int n, float[] x, int xo, float[] acc, int ao, boolean first) {
-        int L = F.length(), w1 = KC, w2 = 2 * KC, w3 = 3 * KC;
+    static void chunk4x1(float[] w, int wo, int KC, int n, float[] x, int xo, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
         FloatVector a0, a1, a2, a3;
         if (first) {
             a0 = FloatVector.zero(F); a1 = a0; a2 = a0; a3 = a0;
@@ -256,7 +257,7 @@ public final class WideTiles {
         }
         for (int k = 0; k < n; k += L) {
             FloatVector v = FloatVector.fromArray(F, x, xo + k);
-            a0 = FloatVector.fromArray(F, w, k).fma(v, a0);
+            a0 = FloatVector.fromArray(F, w, w0 + k).fma(v, a0);
             a1 = FloatVector.fromArray(F, w, w1 + k).fma(v, a1);
             a2 = FloatVector.fromArray(F, w, w2 + k).fma(v, a2);
             a3 = FloatVector.fromArray(F, w, w3 + k).fma(v, a3);

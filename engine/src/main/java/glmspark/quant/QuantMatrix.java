@@ -108,7 +108,7 @@ public final class QuantMatrix extends MappedMatrix {
                         int row = j + Math.min(r, g - 1);
                         QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
                     }
-                    WideTiles.block(w, KC, n, x, K, k0, t0, t1, acc, k0 == 0);
+                    WideTiles.block(w, 0, KC, n, x, t0 * K, K, k0, t1 - t0, acc, k0 == 0);
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < g; r++) y[t * yStride + j + r] = Lanes.sum(acc, ((t - t0) * 4 + r) * L, L);

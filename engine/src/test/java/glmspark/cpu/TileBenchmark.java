@@ -48,7 +48,7 @@ public class TileBenchmark {
 
     @Benchmark
     public float tile4x6() {
-        WideTiles.chunk4x6(w, kc, kc, x, shift, kc, acc, 0, false);
+        WideTiles.chunk4x6(w, 0, kc, kc, x, shift, kc, acc, 0, false);
         return acc[0];
     }
 }
