@@ -184,6 +184,10 @@ public final class BF16Matrix extends MappedMatrix {
                     high(v).intoArray(w, wb + r * KC + i + 16);
                 }
             }
+            // touch the next chunk's lines (this group's next k-chunk, else the next group's first) so that they
+            // arrive while the tiles work on this one
+            long next = k0 + KC < cols ? slot(j, k0 + KC) : slot(j + 4, 0);
+            NativeMemory.touchLines(p, next, next + (long) KC / PACK * RECORD);
             return;
         }
         for (int r = 0; r < 4; r++) {

@@ -320,6 +320,9 @@ final class PackedBlocks {
     /** The quants of column groups [g0, g1) of row group j as floats into w[wb + r * K_CHUNK ...], scales and mins into ws. */
     private void unpack4(int j, int g0, int g1, float[] w, int wb, float[] ws) {
         long rec = ((long) j * groups + g0) * record;
+        // the next chunk's records (this row group's, else the next one's first) come in during the tiles
+        long next = ((long) j * groups + g1) * record;
+        NativeMemory.touchLines(mem, next, next + (g1 - g0) * (long) record);
         for (int g = g0; g < g1; g++, rec += record) {
             int wo = wb + (g - g0) * G, so = (g - g0) * 8 * L;
             for (int i = 0; i < (mins ? 8 : 4); i++) scales(rec, i).intoArray(ws, so + i * L);
