@@ -66,32 +66,30 @@ final class PackedBlocks {
     /** Bytes of a record's quants (its scales and mins follow), and of the whole record. */
     private final int quantBytes, record;
 
-    private PackedBlocks(MemorySegment mem, int rows, int cols, int P, boolean nibbles, boolean mins) {
-        this.mem = mem;
+    /** The layout for {@code type}, its memory allocated (zeroed: padding stays 0) but not yet filled. */
+    private PackedBlocks(DType type, int rows, int cols) {
         this.rows = rows;
         this.cols = cols;
-        this.P = P;
+        this.P = type == DType.Q4_K ? 32 : 16;
         this.G = L * P;
         this.groups = (cols + G - 1) / G;
-        this.nibbles = nibbles;
-        this.mins = mins;
+        this.nibbles = type == DType.Q4_K;
+        this.mins = type == DType.Q4_K || type == DType.Q5_K;
         this.quantBytes = (nibbles ? 2 : 4) * G;
         this.record = quantBytes + (mins ? 2 : 1) * 4 * L * Float.BYTES;
+        this.mem = NativeMemory.allocateLarge((long) (rows + 3) / 4 * groups * record);
     }
 
     /** Repacks {@code rows} rows of {@code cols} weights of {@code type} (row groups in parallel). */
     static PackedBlocks pack(DType type, MemorySegment src, int rows, int cols) {
-        int P = type == DType.Q4_K ? 32 : 16;
-        PackedBlocks m = new PackedBlocks(null, rows, cols, P, type == DType.Q4_K, type == DType.Q4_K || type == DType.Q5_K);
-        int rowGroups = (rows + 3) / 4;
+        PackedBlocks m = new PackedBlocks(type, rows, cols);
         long groupBytes = (long) m.groups * m.record;
-        MemorySegment dst = NativeMemory.allocateLarge(rowGroups * groupBytes); // zeroed: padding is 0
-        NativeMemory.parts(src, rowGroups).forEach(j -> {
+        NativeMemory.parts(src, (rows + 3) / 4).forEach(j -> {
             byte[] out = new byte[(int) groupBytes];
             m.packRowGroup(type, src, j, out);
-            MemorySegment.copy(out, 0, dst, ValueLayout.JAVA_BYTE, j * groupBytes, out.length);
+            MemorySegment.copy(out, 0, m.mem, ValueLayout.JAVA_BYTE, j * groupBytes, out.length);
         });
-        return new PackedBlocks(dst, rows, cols, P, m.nibbles, m.mins);
+        return m;
     }
 
     private void packRowGroup(DType type, MemorySegment src, int j, byte[] out) {
