@@ -11,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -30,8 +29,10 @@ class RepackOnConfinedSegmentTest {
             MemorySegment seg = arena.allocate((long) ROWS * COLS * 2);
             for (long i = 0; i < (long) ROWS * COLS; i++) seg.set(ValueLayout.JAVA_SHORT, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16));
             float[] x = activations(r);
-            // the packed bf16 form keeps the bits
-            assertArrayEquals(products(new BF16Matrix(seg, ROWS, COLS), x, false), products(new BF16Matrix(seg, ROWS, COLS), x, true));
+            float[] a = products(new BF16Matrix(seg, ROWS, COLS), x, true);
+            float[] b = products(new BF16Matrix(seg, ROWS, COLS), x, false);
+            // the packed form sums each row in k order in one lane, the mapped one in 16 lanes: equal up to rounding
+            for (int j = 0; j < ROWS; j++) assertEquals(b[j], a[j], 1e-5 * (1 + Math.abs(b[j])), "row " + j);
         }
     }
 
