@@ -13,6 +13,12 @@ import glmspark.tensor.WeightMatrix;
  */
 public final class CpuBackend implements Backend {
 
+    /**
+     * Row ranges of the products are whole 64-row blocks (PackedBF16's unit; the quantised kernels' 4-row groups
+     * divide it): a range that cuts a block makes two threads compute it.
+     */
+    private static final int ROW_GRAIN = 64;
+
     private final ModelConfig c;
     private final Glm4Weights w;
     private final Layer[] layers;
@@ -71,7 +77,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void qkv(int layer) {
         stepLayer = layer;
-        parallel.run(c.qDim() + 2 * c.kvDim(), 4, qkv);
+        parallel.run(c.qDim() + 2 * c.kvDim(), ROW_GRAIN, qkv);
         parallel.run(stepT, biasRopeStore);
     }
 
@@ -84,15 +90,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void attentionOutput(int layer) {
         stepLayer = layer;
-        parallel.run(c.hiddenSize(), 4, oProj);
+        parallel.run(c.hiddenSize(), ROW_GRAIN, oProj);
         parallel.run(stepT, postAttention);
     }
 
     @Override
     public void mlp(int layer) {
         stepLayer = layer;
-        parallel.run(c.intermediateSize(), 4, gateUpSilu);
-        parallel.run(c.hiddenSize(), 4, down);
+        parallel.run(c.intermediateSize(), ROW_GRAIN, gateUpSilu);
+        parallel.run(c.hiddenSize(), ROW_GRAIN, down);
         parallel.run(stepT, postMlp);
         if (stepHidden != null) stepHidden.accept(layer + 1, layer + 1 < layers.length ? s.x : s.xn, stepT, c.hiddenSize());
     }
@@ -106,7 +112,7 @@ public final class CpuBackend implements Backend {
         if (n > 0) {
             stepLogits = out;
             stepOut = n;
-            parallel.run(c.vocabSize(), 64, lmHeadPart);
+            parallel.run(c.vocabSize(), ROW_GRAIN, lmHeadPart);
             stepLogits = null;
         }
         stepBatch = null;
