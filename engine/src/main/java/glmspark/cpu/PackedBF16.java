@@ -9,33 +9,21 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
- * A bf16 matrix repacked for AVX-512 (16 float lanes) so that one vector holds 16 rows at one column: blocks of
- * 64 rows; per block and column pair (k, k + 1) one 256-byte record of 4 sub-blocks of 16 rows, each row's
- * pair as one int (the pair's 4 bytes as stored, so k is the low half and k + 1 the high half). A shift and a
- * mask widen the 16 rows at k and at k + 1 to floats.
- *
- * <p>Every output element is one fma chain over k in order, starting from zero, in one vector lane: decode
- * (one token: 64 rows a call, 4 chains) and prefill/batched decode (32 rows x 12 tokens a call, weights
- * widened once per 12 tokens, activations broadcast) do the same float operations, so results do not depend
- * on the batch size or the row split (MatmulInvarianceTest). No lane sums, no k-chunks: a prefill block's
- * weights (64 rows, 512 KiB at K = 4096) stay in L2 while the token panels pass.
+ * A bf16 matrix in {@link RowPanels}' form: per block and column pair (k, k + 1) one 256-byte record of 4
+ * sub-blocks of 16 rows, each row's pair as one int (the pair's 4 bytes as stored, so k is the low half and
+ * k + 1 the high half); a shift and a mask widen the 16 rows at k and at k + 1 to floats. 2 bytes a weight.
  */
-final class PackedBF16 {
+final class PackedBF16 extends RowPanels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
-    static final int ROWS = 64, SUB = 64, RECORD = 4 * SUB, TOKENS = 12;
+    private static final int SUB = 64, RECORD = 4 * SUB;
     private static final ValueLayout.OfInt PAIR = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort ELEM = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ThreadLocal<float[]> XS = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> YS = ThreadLocal.withInitial(() -> new float[TOKENS * ROWS]);
 
-    private final MemorySegment p;
-    private final int rows, cols, pairs;
-    private final long blockBytes;
+    private final int pairs;
 
     /** Whether this machine and shape can use the form: 16 float lanes and an even column count. */
     static boolean fits(int cols) {
@@ -44,13 +32,9 @@ final class PackedBF16 {
 
     /** Repacks row-major bf16 data (rows x cols) on as many threads as the segment may be read from. */
     PackedBF16(MemorySegment data, int rows, int cols) {
-        this.rows = rows;
-        this.cols = cols;
+        super(rows, cols, (long) cols / 2 * RECORD);
         this.pairs = cols / 2;
-        this.blockBytes = (long) pairs * RECORD;
-        int blocks = (rows + ROWS - 1) / ROWS;
-        p = NativeMemory.allocateLarge(blocks * blockBytes); // zeroed: the last block's padding rows stay 0
-        NativeMemory.parts(data, blocks).forEach(b -> {
+        NativeMemory.parts(data, blocks()).forEach(b -> {
             // 64 pairs at a time: the 64 records written (16 KiB) stay in L1 while the block's rows pass
             for (int q0 = 0; q0 < pairs; q0 += 64) {
                 int q1 = Math.min(pairs, q0 + 64);
@@ -67,47 +51,19 @@ final class PackedBF16 {
         return Float.intBitsToFloat((p.get(ELEM, o) & 0xFFFF) << 16);
     }
 
-    /** y[t * yStride + j] = row j . x[t * cols ...] for rows [rowFrom, rowTo) and tokens [0, T). */
-    void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
-        int K = cols;
-        float[] ys = YS.get();
-        // token panels: 12 at a time, then 4 at a time; the last 1-3 tokens padded with zero rows to 4
-        int wide = T == 1 ? 0 : T / TOKENS * TOKENS, narrow = T == 1 ? 0 : wide + (T - wide) / 4 * 4, rest = T == 1 ? 0 : T - narrow;
-        float[] xs = null;
-        if (rest > 0) {
-            xs = XS.get();
-            if (xs.length < 4 * K) XS.set(xs = new float[4 * K]);
-            System.arraycopy(x, narrow * K, xs, 0, rest * K);
-            Arrays.fill(xs, rest * K, 4 * K, 0f);
-        }
-        for (int b = rowFrom / ROWS; b * ROWS < rowTo; b++) {
-            int j0 = b * ROWS, lo = Math.max(rowFrom, j0), hi = Math.min(rowTo, j0 + ROWS);
-            boolean whole = lo == j0 && hi == j0 + ROWS;
-            long o = b * blockBytes;
-            if (T == 1) {
-                if (whole) decode4(p, o, pairs, x, y, j0);
-                else {
-                    decode4(p, o, pairs, x, ys, 0);
-                    System.arraycopy(ys, lo - j0, y, lo, hi - lo);
-                }
-                continue;
-            }
-            // a block the row range cuts is computed whole into ys, then its rows in range copied
-            float[] out = whole ? y : ys;
-            int stride = whole ? yStride : ROWS, col = whole ? j0 : 0;
-            for (int t0 = 0; t0 < T; ) {
-                int n = t0 < wide ? TOKENS : 4, tokens = Math.min(n, T - t0);
-                int yo = whole ? t0 * yStride + j0 : 0;
-                if (n == TOKENS) {
-                    panel2x12(p, o, pairs, x, t0 * K, K, out, yo, stride);
-                    panel2x12(p, o + 2 * SUB, pairs, x, t0 * K, K, out, yo + 32, stride);
-                } else if (t0 < narrow) panel4x4(p, o, pairs, x, t0 * K, K, out, yo, stride);
-                else panel4x4(p, o, pairs, xs, 0, K, ys, 0, ROWS);
-                if (out != y || t0 >= narrow)
-                    for (int t = 0; t < tokens; t++) System.arraycopy(ys, t * ROWS + lo - j0, y, (t0 + t) * yStride + lo, hi - lo);
-                t0 += tokens;
-            }
-        }
+    @Override
+    protected void decode(long o, float[] x, float[] y, int yo) {
+        decode4(p, o, pairs, x, y, yo);
+    }
+
+    @Override
+    protected void panel2x12(long o, int half, float[] x, int xo, float[] y, int yo, int ys) {
+        panel2x12(p, o + half * 2 * SUB, pairs, x, xo, cols, y, yo, ys);
+    }
+
+    @Override
+    protected void panel4x4(long o, float[] x, int xo, float[] y, int yo, int ys) {
+        panel4x4(p, o, pairs, x, xo, cols, y, yo, ys);
     }
 
     private static IntVector pairsAt(MemorySegment p, long o) {

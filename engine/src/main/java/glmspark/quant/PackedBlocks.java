@@ -17,7 +17,8 @@ import java.util.Arrays;
 
 /**
  * A block-quantised matrix repacked once at load for the AVX-512 kernels, with the scales factored out of the
- * inner loop.
+ * inner loop. Q8_0 takes {@link PackedQ8_0} instead (16 rows per vector, 1.3-2x faster prefill and batched
+ * decode); this form still supports it, and serves every other type.
  *
  * <p>Every ggml type is sub-blocks of weights {@code scale * q - min} with an integer q and one scale (and, for
  * Q4_K/Q5_K, one min) per sub-block of 32 (Q6_K: 16). Here a lane's sub-block is P weights: 32 for Q4_K, 16 for

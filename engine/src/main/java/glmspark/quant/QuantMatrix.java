@@ -19,7 +19,8 @@ import java.lang.foreign.ValueLayout;
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
- * backend repacks every block type ({@link PackedBlocks}), whose kernels then take over.
+ * backend repacks every block type (Q8_0 into {@link PackedQ8_0}, the others into {@link PackedBlocks}), whose
+ * kernels then take over.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
@@ -37,7 +38,8 @@ public final class QuantMatrix extends MappedMatrix {
 
     private final DType type;
     private final int rowBytes;
-    /** Once prepared for the CPU on AVX-512: the repacked copy every kernel reads; else null. */
+    /** Once prepared for the CPU on AVX-512: the repacked copy every kernel reads (Q8_0 in rows, the rest in blocks); else null. */
+    private volatile PackedQ8_0 rowPacked;
     private volatile PackedBlocks packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
@@ -52,14 +54,17 @@ public final class QuantMatrix extends MappedMatrix {
     /** On AVX-512: repacks ({@link PackedBlocks}) and releases the file's pages of the original. */
     @Override
     public synchronized void prepareForCpu() {
-        if (packed != null || !QuantRows.V16) return;
-        packed = PackedBlocks.pack(type, data, rows, cols);
+        if (packed != null || rowPacked != null || !QuantRows.V16) return;
+        if (type == DType.Q8_0 && PackedQ8_0.fits()) rowPacked = new PackedQ8_0(data, rows, cols);
+        else packed = PackedBlocks.pack(type, data, rows, cols);
         FileMapping.releasePages(data);
     }
 
     /** Bytes the kernels read: the repacked copy's when there is one. */
     @Override
     public long bytes() {
+        PackedQ8_0 rowPacked = this.rowPacked;
+        if (rowPacked != null) return rowPacked.bytes();
         PackedBlocks packed = this.packed;
         return packed != null ? packed.bytes() : super.bytes();
     }
@@ -83,8 +88,10 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
+        PackedQ8_0 rowPacked = this.rowPacked;
         PackedBlocks packed = this.packed;
-        if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
+        if (rowPacked != null) rowPacked.matmul(x, T, y, yStride, rowFrom, rowTo);
+        else if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
         else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
 

@@ -45,7 +45,7 @@ class QuantMatrixTest {
             "Q8_0,1312,false", "Q8_0,1312,true", "Q5_0,1312,false", "Q5_0,1312,true", "Q4_K,1280,false",
             "Q4_K,1280,true", "Q5_K,1280,true", "Q6_K,1280,false", "Q6_K,1280,true"})
     void kernelMatchesScalarReferenceAndIsBatchInvariant(DType type, int cols, boolean prepared) {
-        int rows = 11, T = 9; // 4-token tiles and single tokens; 3 row groups, the last one padded
+        int rows = 11, T = 17; // 12- and 4-token tiles, a padded last one, single tokens; row groups the last one padded
         byte[] raw = randomBlocks(type, rows, cols, type.ordinal());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(raw.length);
