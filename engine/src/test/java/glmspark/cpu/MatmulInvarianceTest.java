@@ -22,7 +22,7 @@ class MatmulInvarianceTest {
 
     private static final int ROWS = 23;
 
-    /** bf16-packed: K a multiple of 32 and prepared for the CPU, so the packed records are read (on AVX-512). */
+    /** bf16-packed: K even and prepared for the CPU, so PackedBF16 runs (on AVX-512); rows 23: one partial 64-row block. */
     @ParameterizedTest
     @ValueSource(strings = {"bf16", "f32", "bf16-packed"})
     void everyBatchSizeAndRowSplitGivesTheSameBits(String dtype) {
