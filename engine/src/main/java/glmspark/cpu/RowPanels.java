@@ -1,6 +1,7 @@
 package glmspark.cpu;
 
 import glmspark.tensor.NativeMemory;
+import glmspark.tensor.RepackedMatrix;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -19,7 +20,7 @@ import java.util.Arrays;
  * panels pass, and the activations stream from L2/L3 as broadcasts. Results do not depend on the batch size or
  * the row split (MatmulInvarianceTest, QuantMatrixTest).
  */
-public abstract class RowPanels {
+public abstract class RowPanels implements RepackedMatrix {
 
     protected static final int ROWS = 64, TOKENS = 12;
     private static final ThreadLocal<float[]> XS = ThreadLocal.withInitial(() -> new float[0]);
@@ -41,12 +42,12 @@ public abstract class RowPanels {
         return (rows + ROWS - 1) / ROWS;
     }
 
-    /** Bytes the kernels read. */
+    @Override
     public final long bytes() {
         return p.byteSize();
     }
 
-    /** y[t * yStride + j] = row j . x[t * cols ...] for rows [rowFrom, rowTo) and tokens [0, T). */
+    @Override
     public final void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols;
         float[] ys = YS.get();

@@ -3,6 +3,7 @@ package glmspark.quant;
 import glmspark.cpu.Lanes;
 import glmspark.format.DType;
 import glmspark.tensor.NativeMemory;
+import glmspark.tensor.RepackedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -41,7 +42,7 @@ import java.util.Arrays;
  * {@code m = fma(min, xsum, m)} over the column groups in order; the output is the lane sum of {@code t - m}.
  * It differs from a dot product over the dequantised weights by rounding only (QuantMatrixTest bounds it).
  */
-final class PackedBlocks {
+final class PackedBlocks implements RepackedMatrix {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
@@ -121,12 +122,13 @@ final class PackedBlocks {
         }
     }
 
-    long bytes() {
+    @Override
+    public long bytes() {
         return mem.byteSize();
     }
 
-    /** y[t * yStride + j] = row j . x[t] for rows [rowFrom, rowTo) and T activation rows of {@code cols}. */
-    void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
+    @Override
+    public void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int Kp = groups * G;
         int tb = T == 1 ? 1 : Math.max(4, ACTIVATION_BLOCK_BYTES / (Kp * Float.BYTES) / 4 * 4);
         float[] xp = XP.get(), xs = XS.get();

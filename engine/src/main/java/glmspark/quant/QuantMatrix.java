@@ -5,6 +5,7 @@ import glmspark.cpu.WideTiles;
 import glmspark.format.DType;
 import glmspark.format.FileMapping;
 import glmspark.tensor.MappedMatrix;
+import glmspark.tensor.RepackedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -39,8 +40,7 @@ public final class QuantMatrix extends MappedMatrix {
     private final DType type;
     private final int rowBytes;
     /** Once prepared for the CPU on AVX-512: the repacked copy every kernel reads (Q8_0 in rows, the rest in blocks); else null. */
-    private volatile PackedQ8_0 rowPacked;
-    private volatile PackedBlocks packed;
+    private volatile RepackedMatrix packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
         long rb = type.rowBytes(cols);
@@ -51,21 +51,18 @@ public final class QuantMatrix extends MappedMatrix {
         this.rowBytes = (int) rb;
     }
 
-    /** On AVX-512: repacks ({@link PackedBlocks}) and releases the file's pages of the original. */
+    /** On AVX-512: repacks ({@link PackedQ8_0} or {@link PackedBlocks}) and releases the file's pages of the original. */
     @Override
     public synchronized void prepareForCpu() {
-        if (packed != null || rowPacked != null || !QuantRows.V16) return;
-        if (type == DType.Q8_0 && PackedQ8_0.fits()) rowPacked = new PackedQ8_0(data, rows, cols);
-        else packed = PackedBlocks.pack(type, data, rows, cols);
+        if (packed != null || !QuantRows.V16) return;
+        packed = type == DType.Q8_0 && PackedQ8_0.fits() ? new PackedQ8_0(data, rows, cols) : PackedBlocks.pack(type, data, rows, cols);
         FileMapping.releasePages(data);
     }
 
     /** Bytes the kernels read: the repacked copy's when there is one. */
     @Override
     public long bytes() {
-        PackedQ8_0 rowPacked = this.rowPacked;
-        if (rowPacked != null) return rowPacked.bytes();
-        PackedBlocks packed = this.packed;
+        RepackedMatrix packed = this.packed;
         return packed != null ? packed.bytes() : super.bytes();
     }
 
@@ -88,10 +85,8 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
-        PackedQ8_0 rowPacked = this.rowPacked;
-        PackedBlocks packed = this.packed;
-        if (rowPacked != null) rowPacked.matmul(x, T, y, yStride, rowFrom, rowTo);
-        else if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
+        RepackedMatrix packed = this.packed;
+        if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
         else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
 

@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Repacking for the CPU runs in parallel, but a segment of a confined arena may only be read by its owner thread:
- * matrices of more than one parallel part (256 rows for BF16) in a confined arena used to throw
- * WrongThreadException. They now repack on the caller's thread and give the unprepared matrix's products.
+ * matrices of more than one parallel part (64 rows for BF16) in a confined arena used to throw
+ * WrongThreadException. They now repack on the caller's thread and give the unprepared matrix's products up
+ * to rounding (the repacked kernels sum in another order).
  */
 class RepackOnConfinedSegmentTest {
 
