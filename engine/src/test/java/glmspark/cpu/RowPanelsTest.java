@@ -15,20 +15,21 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The 64-row forms (PackedBF16, PackedQ8_0 on AVX-512): whole blocks written straight into y and blocks a row
+ * The 64-row forms (PackedBF16, PackedInt8, PackedQ4 on AVX-512): whole blocks written straight into y and blocks a row
  * range cuts (computed into a scratch, then copied) give the same bits, for every token count that mixes the
  * 12-token, 4-token and zero-padded panels, and agree with a double-precision sum over the weights as read back.
  */
 class RowPanelsTest {
 
-    private static final int ROWS = 150, K = 320; // two whole 64-row blocks and a partial one
+    private static final int ROWS = 150; // two whole 64-row blocks and a partial one
 
     @ParameterizedTest
-    @ValueSource(strings = {"bf16", "q8_0"})
+    @ValueSource(strings = {"bf16", "Q8_0", "Q5_0", "Q6_K", "Q4_K"})
     void wholeAndCutBlocksAndEveryPanelMixGiveTheSameBits(String dtype) {
+        int K = dtype.endsWith("_K") ? 512 : 320; // whole 256-column super-blocks
         try (Arena arena = Arena.ofConfined()) {
             SplittableRandom r = new SplittableRandom(5);
-            WeightMatrix w = matrix(dtype, arena, r);
+            WeightMatrix w = matrix(dtype, K, arena, r);
             w.prepareForCpu();
             float[] wf = new float[ROWS * K];
             for (int j = 0; j < ROWS; j++) w.row(j, wf, j * K);
@@ -64,22 +65,23 @@ class RowPanelsTest {
         }
     }
 
-    private static WeightMatrix matrix(String dtype, Arena arena, SplittableRandom r) {
+    private static WeightMatrix matrix(String dtype, int K, Arena arena, SplittableRandom r) {
         if (dtype.equals("bf16")) {
             MemorySegment s = arena.allocate(2L * ROWS * K);
             for (long i = 0; i < (long) ROWS * K; i++)
                 s.set(ValueLayout.JAVA_SHORT_UNALIGNED, 2 * i, (short) (Float.floatToIntBits((float) r.nextGaussian()) >>> 16));
             return new BF16Matrix(s, ROWS, K);
         }
-        int rb = (int) DType.Q8_0.rowBytes(K);
+        DType type = DType.valueOf(dtype);
+        int rb = (int) type.rowBytes(K);
         MemorySegment s = arena.allocate((long) ROWS * rb);
         float[] row = new float[K];
         byte[] q = new byte[rb];
         for (int j = 0; j < ROWS; j++) {
             for (int k = 0; k < K; k++) row[k] = (float) r.nextGaussian();
-            Quants.quantize(DType.Q8_0, row, 0, K, q, 0);
+            Quants.quantize(type, row, 0, K, q, 0);
             MemorySegment.copy(q, 0, s, ValueLayout.JAVA_BYTE, (long) j * rb, rb);
         }
-        return new QuantMatrix(DType.Q8_0, s, ROWS, K);
+        return new QuantMatrix(type, s, ROWS, K);
     }
 }

@@ -1,6 +1,7 @@
 package glmspark.quant;
 
 import glmspark.cpu.RowPanels;
+import glmspark.format.DType;
 import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -12,39 +13,51 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * A Q8_0 matrix in {@link RowPanels}' form: per block of 64 rows and 32 columns (one ggml block per row) a
- * 2304-byte record: the 64 rows' scales as floats, then per column the 64 rows' int8 quants (4 sub-blocks of
- * 16). A weight is widened as float(q) * d, which is exact (d has 11 significant bits, q 8), so the products
- * are fma chains over exactly the dequantised weights. 1.125 bytes a weight.
+ * Q8_0, Q5_0 and Q6_K in {@link RowPanels}' form, with int8 quants: per block of 64 rows and S columns (the
+ * type's sub-block with one scale: 32, Q6_K 16) a record of the 64 rows' scales as floats, then per column the
+ * 64 rows' quants (4 sub-blocks of 16). A weight is widened as float(q) * scale, which is exact for Q8_0 and
+ * Q5_0 (d has 11 significant bits, q at most 8) and for Q6_K the same rounding as ggml's d * sc * q; the
+ * products are fma chains over the dequantised weights. Bytes a weight: 1.125 (S = 32), 1.25 (Q6_K); in the
+ * file 1.0625, 0.6875, 0.8203.
  */
-final class PackedQ8_0 extends RowPanels {
+final class PackedInt8 extends RowPanels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int QK = 32, SCALES = 4 * ROWS, RECORD = SCALES + QK * ROWS, SOURCE_BLOCK = 34;
+    private static final int SCALES = 4 * ROWS;
     private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final int quantBlocks;
+    /** Columns per scale, scale groups per row, bytes per record. */
+    private final int S, groups, record;
 
-    /** Whether this machine and shape can use the form: 16 float lanes (cols is a multiple of 32 for Q8_0). */
-    static boolean fits() {
-        return F.length() == 16;
+    /** Whether this machine can use the form (16 float lanes) for {@code type}. */
+    static boolean fits(DType type) {
+        return F.length() == 16 && (type == DType.Q8_0 || type == DType.Q5_0 || type == DType.Q6_K);
     }
 
-    /** Repacks ggml Q8_0 rows (rows x cols) on as many threads as the segment may be read from. */
-    PackedQ8_0(MemorySegment data, int rows, int cols) {
-        super(rows, cols, (long) cols / QK * RECORD);
-        this.quantBlocks = cols / QK;
-        long rowBytes = (long) quantBlocks * SOURCE_BLOCK;
+    /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
+    PackedInt8(DType type, MemorySegment data, int rows, int cols) {
+        int s = type == DType.Q6_K ? 16 : 32;
+        super(rows, cols, (long) cols / s * (SCALES + s * ROWS));
+        this.S = s;
+        this.groups = cols / s;
+        this.record = SCALES + s * ROWS;
+        long rowBytes = type.rowBytes(cols);
+        int bs = type.blockSize, perBlock = bs / S;
         NativeMemory.parts(data, blocks()).forEach(b -> {
-            for (int qb = 0; qb < quantBlocks; qb++) {
-                long r = b * blockBytes + (long) qb * RECORD;
-                for (int j = b * ROWS; j < Math.min(rows, b * ROWS + ROWS); j++) {
-                    long src = j * rowBytes + (long) qb * SOURCE_BLOCK;
-                    int i = j % ROWS;
-                    p.set(SCALE, r + 4L * i, Float.float16ToFloat(data.get(F16, src)));
-                    for (int k = 0; k < QK; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, data.get(ValueLayout.JAVA_BYTE, src + 2 + k));
+            byte[] raw = new byte[type.blockBytes];
+            int[] q = new int[bs];
+            float[] scale = new float[perBlock], unused = new float[perBlock];
+            for (int j = b * ROWS; j < Math.min(rows, b * ROWS + ROWS); j++) {
+                int i = j % ROWS;
+                for (int c0 = 0; c0 < cols; c0 += bs) {
+                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, j * rowBytes + (long) c0 / bs * type.blockBytes, raw, 0, raw.length);
+                    Quants.subBlocks(type, raw, q, scale, unused);
+                    for (int g = 0; g < perBlock; g++) {
+                        long r = b * blockBytes + (long) (c0 / S + g) * record;
+                        p.set(SCALE, r + 4L * i, scale[g]);
+                        for (int k = 0; k < S; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[g * S + k]);
+                    }
                 }
             }
         });
@@ -63,11 +76,12 @@ final class PackedQ8_0 extends RowPanels {
     protected void decode(long o, float[] x, float[] y, int yo) {
         MemorySegment p = this.p;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int qb = 0, k0 = 0; qb < quantBlocks; qb++, k0 += QK) {
-            long r = o + (long) qb * RECORD;
+        for (int g = 0, k0 = 0; g < groups; g++) {
+            long r = o + (long) g * record;
             FloatVector d0 = scales(p, r), d1 = scales(p, r + 64), d2 = scales(p, r + 128), d3 = scales(p, r + 192);
-            for (int k = 0; k < QK; k++) {
-                long q = r + SCALES + k * ROWS;
+            // an inner loop of constant length: C2 compiles it ~25 % faster than one of length S (T = 16, 2 threads)
+            for (int h = 0; h < S; h += 16, k0 += 16) for (int k = 0; k < 16; k++) {
+                long q = r + SCALES + (h + k) * ROWS;
                 FloatVector c = FloatVector.broadcast(F, x[k0 + k]);
                 a0 = quants(p, q).mul(d0).fma(c, a0);
                 a1 = quants(p, q + 16).mul(d1).fma(c, a1);
@@ -87,11 +101,11 @@ final class PackedQ8_0 extends RowPanels {
         int K = cols;
         int x0 = xo, x1 = xo + 1 * K, x2 = xo + 2 * K, x3 = xo + 3 * K, x4 = xo + 4 * K, x5 = xo + 5 * K, x6 = xo + 6 * K, x7 = xo + 7 * K, x8 = xo + 8 * K, x9 = xo + 9 * K, x10 = xo + 10 * K, x11 = xo + 11 * K;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0, b9 = a0, b10 = a0, b11 = a0;
-        for (int qb = 0, k0 = 0; qb < quantBlocks; qb++, k0 += QK) {
-            long r = o + (long) qb * RECORD;
+        for (int g = 0, k0 = 0; g < groups; g++) {
+            long r = o + (long) g * record;
             FloatVector d0 = scales(p, r + half * 128), d1 = scales(p, r + half * 128 + 64);
-            for (int k = 0; k < QK; k++) {
-                long q = r + SCALES + k * ROWS + half * 32;
+            for (int h = 0; h < S; h += 16, k0 += 16) for (int k = 0; k < 16; k++) {
+                long q = r + SCALES + (h + k) * ROWS + half * 32;
                 int i = k0 + k;
                 FloatVector w0 = quants(p, q).mul(d0), w1 = quants(p, q + 16).mul(d1), c;
                 c = FloatVector.broadcast(F, x[x0 + i]); a0 = w0.fma(c, a0); b0 = w1.fma(c, b0);
@@ -127,11 +141,11 @@ final class PackedQ8_0 extends RowPanels {
         MemorySegment p = this.p;
         int K = cols, x0 = xo, x1 = xo + K, x2 = xo + 2 * K, x3 = xo + 3 * K;
         FloatVector a00 = FloatVector.zero(F), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00, a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
-        for (int qb = 0, k0 = 0; qb < quantBlocks; qb++, k0 += QK) {
-            long r = o + (long) qb * RECORD;
+        for (int g = 0, k0 = 0; g < groups; g++) {
+            long r = o + (long) g * record;
             FloatVector d0 = scales(p, r), d1 = scales(p, r + 64), d2 = scales(p, r + 128), d3 = scales(p, r + 192);
-            for (int k = 0; k < QK; k++) {
-                long q = r + SCALES + k * ROWS;
+            for (int h = 0; h < S; h += 16, k0 += 16) for (int k = 0; k < 16; k++) {
+                long q = r + SCALES + (h + k) * ROWS;
                 int i = k0 + k;
                 FloatVector w0 = quants(p, q).mul(d0), w1 = quants(p, q + 16).mul(d1), w2 = quants(p, q + 32).mul(d2), w3 = quants(p, q + 48).mul(d3), c;
                 c = FloatVector.broadcast(F, x[x0 + i]); a00 = w0.fma(c, a00); a10 = w1.fma(c, a10); a20 = w2.fma(c, a20); a30 = w3.fma(c, a30);
