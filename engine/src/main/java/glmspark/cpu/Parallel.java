@@ -4,11 +4,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed team of threads that splits a range [0, n) into contiguous chunks which the caller and the workers
- * claim from a shared counter, each chunk a share of what is left (guided: the first ones an eighth of the
- * range for two threads, the last ones one grain), so the threads finish within one grain of each other, and
- * on a shared machine a thread that is descheduled mid-call leaves its unclaimed chunks to the others instead
- * of stalling the whole team at the barrier.
+ * A fixed team of threads that splits a range [0, n) into contiguous chunks (several per thread) which the
+ * caller and the workers claim from a shared counter: on a shared machine a thread that is descheduled
+ * mid-call leaves its unclaimed chunks to the others instead of stalling the whole team at the barrier.
  * Workers spin briefly, then park, between calls. No task objects are created per call, so the token loop
  * does not allocate. Not reentrant: one {@link #run} at a time.
  */
@@ -31,11 +29,11 @@ public final class Parallel implements AutoCloseable {
     private volatile int n;
     private volatile int grain;
     private volatile Throwable failure;
-    /** The next grain-sized unit of the range not yet claimed. */
-    private final AtomicInteger nextUnit = new AtomicInteger();
+    private volatile int chunks;
+    private final AtomicInteger nextChunk = new AtomicInteger();
 
-    /** A chunk is 1 / (SHARE x threads) of the units left. */
-    private static final int SHARE = 4;
+    /** Chunks per thread: enough to rebalance around a descheduled thread, few enough to keep rows contiguous. */
+    private static final int CHUNKS_PER_THREAD = 8;
 
     public Parallel(int threads) {
         this.threads = Math.max(1, threads);
@@ -59,7 +57,9 @@ public final class Parallel implements AutoCloseable {
         this.body = body;
         this.n = n;
         this.grain = grain;
-        nextUnit.set(0);
+        int units = (n + grain - 1) / grain;
+        this.chunks = Math.min(units, threads * CHUNKS_PER_THREAD);
+        nextChunk.set(0);
         pending.set(workers.length);
         generation++;
         for (Thread w : workers) LockSupport.unpark(w);
@@ -84,12 +84,13 @@ public final class Parallel implements AutoCloseable {
 
     /** Claims and runs chunks until none is left. */
     private void claimChunks() {
-        int n = this.n, grain = this.grain, split = SHARE * threads;
+        int n = this.n, grain = this.grain, chunks = this.chunks;
         Body body = this.body;
         int units = (n + grain - 1) / grain;
-        for (int start; (start = nextUnit.get()) < units; ) {
-            int take = Math.max(1, (units - start) / split);
-            if (nextUnit.compareAndSet(start, start + take)) body.run(start * grain, Math.min(n, (start + take) * grain));
+        for (int c; (c = nextChunk.getAndIncrement()) < chunks; ) {
+            int from = (int) ((long) units * c / chunks) * grain;
+            int to = Math.min(n, (int) ((long) units * (c + 1) / chunks) * grain);
+            if (from < to) body.run(from, to);
         }
     }
 
