@@ -91,22 +91,6 @@ public final class NativeMemory {
         }
     }
 
-    /**
-     * Reads one byte of every 64-byte line of {@code s} in [from, to) (clipped to the segment): a software
-     * prefetch the Vector API lacks. A prefill tile loop that unpacks one chunk of weights and then computes on
-     * it for a while (PackedBlocks) touches the next chunk first, so its lines come from memory during the FMAs
-     * instead of stalling the next unpacking (measured on the bf16 tiles that then worked this way: pp512
-     * 92-101 -> 116-129 tok/s in alternating runs). In a streaming decode loop it only slowed things down.
-     */
-    public static void touchLines(MemorySegment s, long from, long to) {
-        int sum = 0;
-        for (long a = Math.max(0, from), end = Math.min(to, s.byteSize()); a < end; a += 64) sum += s.get(ValueLayout.JAVA_BYTE, a);
-        touched = sum;
-    }
-
-    /** Keeps {@link #touchLines}' loads from being removed as dead code. */
-    private static int touched;
-
     private static MethodHandle find(String name, FunctionDescriptor d, Linker.Option... options) {
         try {
             return LINKER.defaultLookup().find(name).map(f -> LINKER.downcallHandle(f, d, options)).orElse(null);
