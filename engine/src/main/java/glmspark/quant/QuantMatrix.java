@@ -39,7 +39,7 @@ public final class QuantMatrix extends MappedMatrix {
 
     private final DType type;
     private final int rowBytes;
-    /** Once prepared for the CPU on AVX-512: the repacked copy every kernel reads (int8 types in rows, the rest in blocks); else null. */
+    /** Once prepared for the CPU on AVX-512: the repacked copy (a {@link glmspark.cpu.RowPanels} form) every kernel reads; else null. */
     private volatile RepackedMatrix packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
