@@ -1,7 +1,6 @@
 package glmspark.cpu;
 
 import glmspark.tensor.NativeMemory;
-import glmspark.tensor.RepackedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -24,7 +23,7 @@ import java.util.Arrays;
  * panels pass, and the activations stream from L2/L3 as broadcasts. Results do not depend on the batch size or
  * the row split (MatmulInvarianceTest, QuantMatrixTest).
  */
-public abstract class RowPanels implements RepackedMatrix {
+public abstract class RowPanels {
 
     protected static final int ROWS = 64, TOKENS = 12;
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -49,12 +48,12 @@ public abstract class RowPanels implements RepackedMatrix {
         return (rows + ROWS - 1) / ROWS;
     }
 
-    @Override
+    /** Bytes the kernels read. */
     public final long bytes() {
         return p.byteSize();
     }
 
-    @Override
+    /** y[t * yStride + j] = row j . x[t * cols ...] for rows [rowFrom, rowTo) and tokens [0, T). */
     public final void matmul(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols;
         float[] ys = YS.get();

@@ -1,11 +1,11 @@
 package glmspark.quant;
 
 import glmspark.cpu.Lanes;
+import glmspark.cpu.RowPanels;
 import glmspark.cpu.WideTiles;
 import glmspark.format.DType;
 import glmspark.format.FileMapping;
 import glmspark.tensor.MappedMatrix;
-import glmspark.tensor.RepackedMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -39,8 +39,8 @@ public final class QuantMatrix extends MappedMatrix {
 
     private final DType type;
     private final int rowBytes;
-    /** Once prepared for the CPU on AVX-512: the repacked copy (a {@link glmspark.cpu.RowPanels} form) every kernel reads; else null. */
-    private volatile RepackedMatrix packed;
+    /** Once prepared for the CPU on AVX-512: the repacked copy (a {@link RowPanels} form) every kernel reads; else null. */
+    private volatile RowPanels packed;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
         long rb = type.rowBytes(cols);
@@ -64,7 +64,7 @@ public final class QuantMatrix extends MappedMatrix {
     /** Bytes the kernels read: the repacked copy's when there is one. */
     @Override
     public long bytes() {
-        RepackedMatrix packed = this.packed;
+        RowPanels packed = this.packed;
         return packed != null ? packed.bytes() : super.bytes();
     }
 
@@ -87,7 +87,7 @@ public final class QuantMatrix extends MappedMatrix {
             matmulScalarTail(x, T, y, yStride, rowFrom, rowTo);
             return;
         }
-        RepackedMatrix packed = this.packed;
+        RowPanels packed = this.packed;
         if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
         else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
