@@ -2,7 +2,6 @@ package glmspark.quant;
 
 import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
-import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -37,29 +36,16 @@ final class PackedInt8 extends RowPanels {
 
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
     PackedInt8(DType type, MemorySegment data, int rows, int cols) {
-        int s = type == DType.Q6_K ? 16 : 32;
+        int s = Quants.subBlockColumns(type);
         super(rows, cols, (long) cols / s * (SCALES + s * ROWS));
         this.S = s;
         this.runShift = s == 32 ? 1 : 0;
         this.record = SCALES + s * ROWS;
-        long rowBytes = type.rowBytes(cols);
-        int bs = type.blockSize, perBlock = bs / S;
-        NativeMemory.parts(data, blocks()).forEach(b -> {
-            byte[] raw = new byte[type.blockBytes];
-            int[] q = new int[bs];
-            float[] scale = new float[perBlock], unused = new float[perBlock];
-            for (int j = b * ROWS; j < Math.min(rows, b * ROWS + ROWS); j++) {
-                int i = j % ROWS;
-                for (int c0 = 0; c0 < cols; c0 += bs) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, j * rowBytes + (long) c0 / bs * type.blockBytes, raw, 0, raw.length);
-                    Quants.subBlocks(type, raw, q, scale, unused);
-                    for (int g = 0; g < perBlock; g++) {
-                        long r = b * blockBytes + (long) (c0 / S + g) * record;
-                        p.set(SCALE, r + 4L * i, scale[g]);
-                        for (int k = 0; k < S; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[g * S + k]);
-                    }
-                }
-            }
+        Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
+            long r = j / ROWS * blockBytes + (long) g * record;
+            int i = j % ROWS;
+            p.set(SCALE, r + 4L * i, scale);
+            for (int k = 0; k < S; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + k]);
         });
     }
 

@@ -2,7 +2,6 @@ package glmspark.quant;
 
 import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
-import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -51,28 +50,16 @@ final class PackedWithMins extends RowPanels {
         this.columnMask = nibbles ? 15 : 31;
         this.shiftBit = nibbles ? 16 : 0;
         this.valueMask = nibbles ? 0xF : 0x1F;
-        long rowBytes = type.rowBytes(cols);
-        int bs = type.blockSize, perBlock = bs / S, bias = type == DType.Q4_0 ? 8 : 0;
-        NativeMemory.parts(data, blocks()).forEach(b -> {
-            byte[] raw = new byte[type.blockBytes];
-            int[] q = new int[bs];
-            float[] scale = new float[perBlock], min = new float[perBlock];
-            for (int j = b * ROWS; j < Math.min(rows, b * ROWS + ROWS); j++) {
-                int i = j % ROWS;
-                for (int c0 = 0; c0 < cols; c0 += bs) {
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, j * rowBytes + (long) c0 / bs * type.blockBytes, raw, 0, raw.length);
-                    Quants.subBlocks(type, raw, q, scale, min);
-                    for (int g = 0; g < perBlock; g++) {
-                        long r = b * blockBytes + (long) (c0 / S + g) * record;
-                        p.set(FLOAT, r + 4L * i, scale[g]);
-                        p.set(FLOAT, r + MINS + 4L * i, bias != 0 ? -bias * scale[g] : -min[g]);
-                        for (int k = 0; k < (nibbles ? S / 2 : S); k++) {
-                            int v = q[g * S + k] + bias;
-                            if (nibbles) v |= (q[g * S + k + S / 2] + bias) << 4;
-                            p.set(ValueLayout.JAVA_BYTE, r + QUANTS + (long) k * ROWS + i, (byte) v);
-                        }
-                    }
-                }
+        int bias = type == DType.Q4_0 ? 8 : 0;
+        Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
+            long r = j / ROWS * blockBytes + (long) g * record;
+            int i = j % ROWS;
+            p.set(FLOAT, r + 4L * i, scale);
+            p.set(FLOAT, r + MINS + 4L * i, bias != 0 ? -bias * scale : -min);
+            for (int k = 0; k < (nibbles ? S / 2 : S); k++) {
+                int v = q[qo + k] + bias;
+                if (nibbles) v |= (q[qo + k + S / 2] + bias) << 4;
+                p.set(ValueLayout.JAVA_BYTE, r + QUANTS + (long) k * ROWS + i, (byte) v);
             }
         });
     }

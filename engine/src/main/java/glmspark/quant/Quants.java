@@ -1,6 +1,10 @@
 package glmspark.quant;
 
 import glmspark.format.DType;
+import glmspark.tensor.NativeMemory;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The ggml block layouts, dequantised and (for Q8_0 and Q4_K) quantised. Blocks are read from a byte array (a copy
@@ -132,6 +136,36 @@ public final class Quants {
                 y[yo + l + 96] = d * s[sc + is + 6] * q4;
             }
         }
+    }
+
+    /** Columns per scale in {@link #subBlocks}: 16 for Q6_K, 32 for the others. */
+    static int subBlockColumns(DType type) {
+        return type == DType.Q6_K ? 16 : 32;
+    }
+
+    /** Row j's sub-block g (columns [g S, g S + S), S = {@link #subBlockColumns}): quants q[qo, qo + S), scale, min. */
+    interface SubBlockSink {
+        void put(int j, int g, int[] q, int qo, float scale, float min);
+    }
+
+    /**
+     * Hands every sub-block of ggml rows (rows x cols of {@code type}) to {@code sink}, parts of {@code rowsPerPart}
+     * rows on as many threads as the segment may be read from (the repacking at load).
+     */
+    static void forEachSubBlock(DType type, MemorySegment data, int rows, int cols, int rowsPerPart, SubBlockSink sink) {
+        long rowBytes = type.rowBytes(cols);
+        int bs = type.blockSize, S = subBlockColumns(type), perBlock = bs / S;
+        NativeMemory.parts(data, (rows + rowsPerPart - 1) / rowsPerPart).forEach(part -> {
+            byte[] raw = new byte[type.blockBytes];
+            int[] q = new int[bs];
+            float[] scale = new float[perBlock], min = new float[perBlock];
+            for (int j = part * rowsPerPart; j < Math.min(rows, part * rowsPerPart + rowsPerPart); j++)
+                for (int c0 = 0; c0 < cols; c0 += bs) {
+                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, j * rowBytes + (long) c0 / bs * type.blockBytes, raw, 0, raw.length);
+                    subBlocks(type, raw, q, scale, min);
+                    for (int g = 0; g < perBlock; g++) sink.put(j, c0 / S + g, q, g * S, scale[g], min[g]);
+                }
+        });
     }
 
     /**
