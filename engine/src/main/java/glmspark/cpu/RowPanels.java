@@ -11,9 +11,9 @@ import java.util.Arrays;
 
 /**
  * A weight matrix repacked for AVX-512 so that one float vector holds 16 rows at one column: blocks of 64 rows,
- * each block's columns in order, in a layout the subclass defines (bf16 pairs, Q8_0 blocks). Every output
- * element is one fma chain over k in order, starting from zero, in one vector lane, so the three kernels a
- * format provides give the same bits for the same row and token:
+ * each block's columns in order, in a layout the subclass defines (bf16 pairs, int8 or 4-bit quants with their
+ * scales). Every output element is one fma chain over k in order, starting from zero, in one vector lane, so
+ * the three kernels a format provides give the same bits for the same row and token:
  * <ul>
  *   <li>{@link #decode}: one token, the block's 64 rows (4 chains);
  *   <li>{@link #panel2x12}: 32 rows x 12 tokens (prefill), each widened weight vector meeting 12 broadcast activations;
@@ -21,7 +21,7 @@ import java.util.Arrays;
  * </ul>
  * No lane sums and no k-chunks: a block's weights (512 KiB of bf16 at K = 4096) stay in L2 while the token
  * panels pass, and the activations stream from L2/L3 as broadcasts. Results do not depend on the batch size or
- * the row split (MatmulInvarianceTest, QuantMatrixTest).
+ * the row split (MatmulInvarianceTest, QuantMatrixTest, RowPanelsTest).
  */
 public abstract class RowPanels {
 
@@ -70,7 +70,6 @@ public abstract class RowPanels {
             int j0 = b * ROWS, lo = Math.max(rowFrom, j0), hi = Math.min(rowTo, j0 + ROWS);
             boolean whole = lo == j0 && hi == j0 + ROWS;
             long o = b * blockBytes;
-            if (T > 1) warm(p, o, o + blockBytes);
             if (T == 1) {
                 if (whole) decode(o, x, y, j0);
                 else {
@@ -79,6 +78,7 @@ public abstract class RowPanels {
                 }
                 continue;
             }
+            warm(p, o, o + blockBytes);
             // a block the row range cuts is computed whole into ys, then its rows in range copied
             float[] out = whole ? y : ys;
             int stride = whole ? yStride : ROWS;
@@ -100,7 +100,9 @@ public abstract class RowPanels {
     /**
      * Reads [from, to) of p with a plain sum loop before the token panels use it: two loads and two adds a 128
      * bytes keep many more lines in flight than the panels' ~80 operations a column pair, so the block comes from
-     * memory at the pure read's speed into L2 (or, past 1 MiB, L3) and the panels then run from cache.
+     * memory at the pure read's speed into L2 (or, past 1 MiB, L3) and the panels then run from cache. The same
+     * loop as {@link Bandwidth}'s probe, kept apart: routing the probe through a shared method measured ~5 % lower
+     * GB/s, which would inflate every roofline percentage.
      */
     private static void warm(MemorySegment p, long from, long to) {
         FloatVector a = FloatVector.zero(F), b = a;

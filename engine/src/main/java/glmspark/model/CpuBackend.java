@@ -14,8 +14,8 @@ import glmspark.tensor.WeightMatrix;
 public final class CpuBackend implements Backend {
 
     /**
-     * Row ranges of the products are whole 64-row blocks (PackedBF16's unit; the quantised kernels' 4-row groups
-     * divide it): a range that cuts a block makes two threads compute it.
+     * Row ranges of the products are whole 64-row blocks (the unit of RowPanels, the repacked bf16 and quantised
+     * forms): a range that cuts a block makes two threads compute it.
      */
     private static final int ROW_GRAIN = 64;
 
