@@ -12,12 +12,14 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q8_0, Q5_0 and Q6_K in {@link RowPanels}' form, with int8 quants: per block of 64 rows and S columns (the
- * type's sub-block with one scale: 32, Q6_K 16) a record of the 64 rows' scales as floats, then per column the
- * 64 rows' quants (4 sub-blocks of 16). A weight is widened as float(q) * scale, which is exact for Q8_0 and
- * Q5_0 (d has 11 significant bits, q at most 8) and for Q6_K the same rounding as ggml's d * sc * q; the
- * products are fma chains over the dequantised weights. Bytes a weight: 1.125 (S = 32), 1.25 (Q6_K); in the
- * file 1.0625, 0.6875, 0.8203.
+ * Q8_0, Q5_0 and Q6_K in {@link RowPanels}' form, with int8 quants: per block of 64 rows and 16 columns a record
+ * of the 64 rows' scales as floats, then per column the 64 rows' quants (4 sub-blocks of 16). Q8_0 and Q5_0 have
+ * one scale per 32 columns and store it in both of its records: a record of 4 + 32 lines read at 11-13 GB/s on
+ * one thread where one of 4 + 16 lines read at 20-28 (the same kernel in C too; the hardware prefetch keeps up
+ * with the shorter records), worth more than the 11 % more bytes. A weight is widened as float(q) * scale, which
+ * is exact for Q8_0 and Q5_0 (d has 11 significant bits, q at most 8) and for Q6_K the same rounding as ggml's
+ * d * sc * q; the products are fma chains over the dequantised weights. 1.25 bytes a weight (in the file
+ * 1.0625, 0.6875, 0.8203).
  */
 final class PackedInt8 extends RowPanels {
 
@@ -26,8 +28,8 @@ final class PackedInt8 extends RowPanels {
     private static final int SCALES = 4 * ROWS;
     private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Columns per scale, bytes per record, log2 of the 16-column runs per record (0 or 1). */
-    private final int S, record, runShift;
+    /** Columns per record, bytes per record. */
+    private static final int RUN = 16, RECORD = SCALES + RUN * ROWS;
 
     /** Whether this machine can use the form (16 float lanes) for {@code type}. */
     static boolean fits(DType type) {
@@ -36,16 +38,15 @@ final class PackedInt8 extends RowPanels {
 
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
     PackedInt8(DType type, MemorySegment data, int rows, int cols) {
-        int s = Quants.subBlockColumns(type);
-        super(rows, cols, (long) cols / s * (SCALES + s * ROWS));
-        this.S = s;
-        this.runShift = s == 32 ? 1 : 0;
-        this.record = SCALES + s * ROWS;
+        super(rows, cols, (long) cols / RUN * RECORD);
+        int S = Quants.subBlockColumns(type);
         Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
-            long r = j / ROWS * blockBytes + (long) g * record;
             int i = j % ROWS;
-            p.set(SCALE, r + 4L * i, scale);
-            for (int k = 0; k < S; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + k]);
+            for (int run = g * S / RUN; run < (g + 1) * S / RUN; run++) {
+                long r = j / ROWS * blockBytes + (long) run * RECORD;
+                p.set(SCALE, r + 4L * i, scale);
+                for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + (run * RUN - g * S) + k]);
+            }
         });
     }
 
@@ -62,12 +63,10 @@ final class PackedInt8 extends RowPanels {
     protected void decode(long o, float[] x, float[] y, int yo) {
         MemorySegment p = this.p;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        // runs of 16 columns (a record's scales read again for its second run): an inner loop of constant length
-        // compiles ~25 % faster (T = 16, 2 threads) than one of length S
-        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += 16) {
-            long r = o + (long) (h >> runShift) * record, run = r + SCALES + (h & runShift) * 16 * ROWS;
+        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
+            long r = o + (long) h * RECORD, run = r + SCALES;
             FloatVector d0 = scales(p, r), d1 = scales(p, r + 64), d2 = scales(p, r + 128), d3 = scales(p, r + 192);
-            for (int k = 0; k < 16; k++) {
+            for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS;
                 FloatVector c = FloatVector.broadcast(F, x[k0 + k]);
                 a0 = quants(p, q).mul(d0).fma(c, a0);
@@ -88,10 +87,10 @@ final class PackedInt8 extends RowPanels {
         int K = cols;
         int x0 = xo, x1 = xo + 1 * K, x2 = xo + 2 * K, x3 = xo + 3 * K, x4 = xo + 4 * K, x5 = xo + 5 * K, x6 = xo + 6 * K, x7 = xo + 7 * K, x8 = xo + 8 * K, x9 = xo + 9 * K, x10 = xo + 10 * K, x11 = xo + 11 * K;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0, b9 = a0, b10 = a0, b11 = a0;
-        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += 16) {
-            long r = o + (long) (h >> runShift) * record, run = r + SCALES + (h & runShift) * 16 * ROWS;
+        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
+            long r = o + (long) h * RECORD, run = r + SCALES;
             FloatVector d0 = scales(p, r + half * 128), d1 = scales(p, r + half * 128 + 64);
-            for (int k = 0; k < 16; k++) {
+            for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS + half * 32;
                 int i = k0 + k;
                 FloatVector w0 = quants(p, q).mul(d0), w1 = quants(p, q + 16).mul(d1), c;
@@ -128,10 +127,10 @@ final class PackedInt8 extends RowPanels {
         MemorySegment p = this.p;
         int K = cols, x0 = xo, x1 = xo + K, x2 = xo + 2 * K, x3 = xo + 3 * K;
         FloatVector a00 = FloatVector.zero(F), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00, a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
-        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += 16) {
-            long r = o + (long) (h >> runShift) * record, run = r + SCALES + (h & runShift) * 16 * ROWS;
+        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
+            long r = o + (long) h * RECORD, run = r + SCALES;
             FloatVector d0 = scales(p, r), d1 = scales(p, r + 64), d2 = scales(p, r + 128), d3 = scales(p, r + 192);
-            for (int k = 0; k < 16; k++) {
+            for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS;
                 int i = k0 + k;
                 FloatVector w0 = quants(p, q).mul(d0), w1 = quants(p, q + 16).mul(d1), w2 = quants(p, q + 32).mul(d2), w3 = quants(p, q + 48).mul(d3), c;
