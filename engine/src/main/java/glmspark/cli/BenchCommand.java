@@ -97,6 +97,9 @@ public final class BenchCommand implements Callable<Integer> {
             tests.put(pp, new Samples());
             for (int b : batches) tests.put(decodeName(b), new Samples());
             List<Double> bandwidth = new ArrayList<>();
+            // batch-1 decode's share of the read bandwidth, per round, against probes run just before and after it:
+            // the host's memory speed moves by 1.5x within minutes, so a probe at the start of a round can miss it
+            List<Double> rooflinePct = new ArrayList<>();
             List<String> loads = new ArrayList<>();
             MemorySample peak = null;
             int[] prompt = tokens(prefill, V, 1);
@@ -125,7 +128,15 @@ public final class BenchCommand implements Callable<Integer> {
                 for (int b : batches) {
                     Samples d = tests.get(decodeName(b));
                     if (llama != null && theirsFirst) d.addTheirs(theirs(llama, b), llama);
-                    d.ours.add(runDecode(m, cache, b, V));
+                    double before = b == 1 ? Bandwidth.readGBps(par, 1L << 30, 5) : 0;
+                    double tps = runDecode(m, cache, b, V);
+                    d.ours.add(tps);
+                    if (b == 1) {
+                        double after = Bandwidth.readGBps(par, 1L << 30, 5);
+                        bandwidth.add(before);
+                        bandwidth.add(after);
+                        rooflinePct.add(100 * tps * bytesPerStep / ((before + after) / 2 * 1e9));
+                    }
                     d.oursCpu.add(lastCpuShare);
                     if (lastMemory.mem() != null && (peak == null || lastMemory.mem().rss() > peak.mem().rss())) peak = lastMemory;
                     if (llama != null && !theirsFirst) d.addTheirs(theirs(llama, b), llama);
@@ -136,8 +147,8 @@ public final class BenchCommand implements Callable<Integer> {
             double bw = median(bandwidth);
             double roofline1 = bw * 1e9 / bytesPerStep;
             double gflopPerToken = 2.0 * m.layerMacsPerToken() / 1e9;
-            if (json) printJson(tests, pp, bandwidth, bw, bytesPerStep, roofline1, gflopPerToken, weightBytes, peak, loads, rounds, t, llama != null);
-            else printTable(tests, pp, bandwidth, bw, bytesPerStep, roofline1, gflopPerToken, weightBytes, peak, loads, rounds, t, llama != null);
+            if (json) printJson(tests, pp, bandwidth, bw, bytesPerStep, roofline1, rooflinePct, gflopPerToken, weightBytes, peak, loads, rounds, t, llama != null);
+            else printTable(tests, pp, bandwidth, bw, bytesPerStep, roofline1, rooflinePct, gflopPerToken, weightBytes, peak, loads, rounds, t, llama != null);
         }
         return 0;
     }
@@ -151,7 +162,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void printTable(Map<String, Samples> tests, String pp, List<Double> bandwidth, double bw, long bytesPerStep,
-                            double roofline1, double gflopPerToken, long weightBytes, MemorySample peak,
+                            double roofline1, List<Double> rooflinePct, double gflopPerToken, long weightBytes, MemorySample peak,
                             List<String> loads, int rounds, int t, boolean llama) {
         System.out.printf("model            %s%n", model);
         System.out.printf("threads          %d%n", t);
@@ -164,10 +175,13 @@ public final class BenchCommand implements Callable<Integer> {
         tests.forEach((name, s) -> {
             double v = median(s.ours);
             String extra = name.equals(pp) ? String.format("   (%.1f GFLOP/s in the layers' matmuls)", gflopPerToken * v) : "";
-            String roof = name.equals(decodeName(1)) ? String.format("%.1f", 100 * v / roofline1) : "-";
+            String roof = name.equals(decodeName(1)) && !rooflinePct.isEmpty() ? String.format("%.1f", median(rooflinePct)) : "-";
             String range = rounds > 1 ? "   [" + fmt(s.ours) + "]" : "";
             System.out.printf("%-16s %12.2f %12s %8.0f%s%s%n", name, v, roof, 100 * median(s.oursCpu), extra, range);
         });
+        if (!rooflinePct.isEmpty())
+            System.out.printf("roofline %%: batch-1 decode's weight bytes/s over the read bandwidth probed just before and after it, per round%s%n",
+                    rounds > 1 ? " (median of " + fmt(rooflinePct) + ")" : "");
         System.out.println("cpu %: this process's CPU time / (wall time x threads); below ~95 other processes took cores");
         if (peak != null) {
             ProcessMemory mm = peak.mem();
@@ -194,7 +208,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void printJson(Map<String, Samples> tests, String pp, List<Double> bandwidth, double bw, long bytesPerStep,
-                           double roofline1, double gflopPerToken, long weightBytes, MemorySample peak,
+                           double roofline1, List<Double> rooflinePct, double gflopPerToken, long weightBytes, MemorySample peak,
                            List<String> loads, int rounds, int t, boolean llama) {
         ObjectNode o = JsonLines.JSON.createObjectNode();
         o.put("model", model.toString()).put("threads", t).put("rounds", rounds).put("prefill_tokens", prefill);
@@ -226,8 +240,11 @@ public final class BenchCommand implements Callable<Integer> {
         o.put("bandwidth_gbps", round(bw)).put("weight_bytes_per_token", bytesPerStep).put("roofline_tps", round(roofline1));
         ArrayNode bws = o.putArray("bandwidth_samples_gbps");
         bandwidth.forEach(v -> bws.add(round(v)));
-        Samples d1 = tests.get(decodeName(1));
-        if (d1 != null) o.put("roofline_pct", round(100 * median(d1.ours) / roofline1));
+        if (!rooflinePct.isEmpty()) {
+            o.put("roofline_pct", round(median(rooflinePct)));
+            ArrayNode rs = o.putArray("roofline_pct_samples");
+            rooflinePct.forEach(v -> rs.add(round(v)));
+        }
         if (peak != null) {
             ObjectNode mem = o.putObject("decode_memory");
             mem.put("batch", peak.batch()).put("rss_bytes", peak.mem().rss()).put("rss_anon_bytes", peak.mem().anon())
