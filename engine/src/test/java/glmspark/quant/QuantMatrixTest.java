@@ -17,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The fused kernels against a scalar dequantise-then-dot reference, and batch / split invariance. */
 class QuantMatrixTest {
 
-    /** Random blocks: random bytes with the f16 scales replaced by small sane values. */
+    /**
+     * Random blocks: random bytes with the f16 scales replaced by small sane values; Q8_0, Q5_0 and Q4_0 scales of
+     * either sign (ggml's Q4_0 and Q5_0 make negative ones) and every seventh one an f16 subnormal.
+     */
     static byte[] randomBlocks(DType type, int rows, int cols, long seed) {
         Random r = new Random(seed);
         int blocks = rows * cols / type.blockSize;
@@ -31,7 +34,7 @@ class QuantMatrixTest {
                     Quants.putF16(b, o, 0.001f + r.nextFloat() * 0.01f);
                     Quants.putF16(b, o + 2, r.nextFloat() * 0.01f);
                 }
-                default -> Quants.putF16(b, o, 0.001f + r.nextFloat() * 0.05f);
+                default -> Quants.putF16(b, o, (r.nextBoolean() ? -1 : 1) * (i % 7 == 3 ? r.nextFloat() * 6e-5f : 0.001f + r.nextFloat() * 0.05f));
             }
         }
         return b;
