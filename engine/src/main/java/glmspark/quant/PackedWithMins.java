@@ -4,7 +4,6 @@ import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,54 +12,35 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q4_K, Q4_0 and Q5_K in {@link RowPanels}' form: per block of 64 rows and 32 columns (one sub-block) a record
- * of the 64 rows' scales as floats, their mins negated as floats, then the quants, one byte a row: Q4_K and Q4_0
- * hold two columns a byte (for j in [0, 16) column j in the low nibble, column j + 16 in the high one; 1536-byte
- * records, 0.75 bytes a weight, in the file 0.5625), Q5_K one column (2560 bytes, 1.25 a weight, in the file
- * 0.6875). A weight is widened as fma(q, scale, -min): the K types' d * sc * q - dmin * m with one rounding,
- * Q4_0's d * (q - 8) as q in [0, 16) with min 8 d, which is exact.
- *
- * <p>The kernels take one column an iteration: the byte run at {@code (k & columnMask) * 64}, shifted right by
- * {@code (k & shiftBit) / 4}, masked with {@code valueMask}; the fields, not branches, tell the layouts apart. A loop
- * body that takes both nibbles of a byte holds twice the vector operations, and C2 then stops inlining them
- * (NodeCountInliningCutoff) and boxes every vector.
+ * Q5_K in {@link RowPanels}' form: per block of 64 rows and 32 columns (one sub-block) a record of the 64 rows'
+ * scales as floats, their mins negated as floats, then per column the 64 rows' quants, a byte each (2560-byte
+ * records, 1.25 bytes a weight, in the file 0.6875). A weight is widened as fma(q, scale, -min): ggml's
+ * d * sc * q - dmin * m with one rounding. Q4_K and Q4_0 have their own form, {@link PackedQ4}.
  */
 final class PackedWithMins extends RowPanels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int S = 32, MINS = 4 * ROWS, QUANTS = 8 * ROWS;
+    private static final int S = 32, MINS = 4 * ROWS, QUANTS = 8 * ROWS, RECORD = QUANTS + S * ROWS;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final int groups, record, columnMask, shiftBit, valueMask;
+    private final int groups;
 
     /** Whether this machine can use the form (16 float lanes) for {@code type}. */
     static boolean fits(DType type) {
-        return F.length() == 16 && (type == DType.Q4_K || type == DType.Q4_0 || type == DType.Q5_K);
+        return F.length() == 16 && type == DType.Q5_K;
     }
 
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
     PackedWithMins(DType type, MemorySegment data, int rows, int cols) {
-        boolean nibbles = type != DType.Q5_K;
-        int record = QUANTS + (nibbles ? S / 2 : S) * ROWS;
-        super(rows, cols, (long) cols / S * record);
+        super(rows, cols, (long) cols / S * RECORD);
         this.groups = cols / S;
-        this.record = record;
-        this.columnMask = nibbles ? 15 : 31;
-        this.shiftBit = nibbles ? 16 : 0;
-        this.valueMask = nibbles ? 0xF : 0x1F;
-        int bias = type == DType.Q4_0 ? 8 : 0;
         Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
-            long r = j / ROWS * blockBytes + (long) g * record;
+            long r = j / ROWS * blockBytes + (long) g * RECORD;
             int i = j % ROWS;
             p.set(FLOAT, r + 4L * i, scale);
-            p.set(FLOAT, r + MINS + 4L * i, bias != 0 ? -bias * scale : -min);
-            for (int k = 0; k < (nibbles ? S / 2 : S); k++) {
-                int v = q[qo + k] + bias;
-                if (nibbles) v |= (q[qo + k + S / 2] + bias) << 4;
-                p.set(ValueLayout.JAVA_BYTE, r + QUANTS + (long) k * ROWS + i, (byte) v);
-            }
+            p.set(FLOAT, r + MINS + 4L * i, -min);
+            for (int k = 0; k < S; k++) p.set(ValueLayout.JAVA_BYTE, r + QUANTS + (long) k * ROWS + i, (byte) q[qo + k]);
         });
     }
 
@@ -68,29 +48,26 @@ final class PackedWithMins extends RowPanels {
         return FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** 16 rows' weights at one column: the bits at {@code shift} of the bytes at o, widened. */
-    private static FloatVector weights(MemorySegment p, long o, int shift, int mask, FloatVector scale, FloatVector negMin) {
-        IntVector v = (IntVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
-        return ((FloatVector) v.lanewise(VectorOperators.LSHR, shift).and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(scale, negMin);
+    /** 16 rows' weights at one column (quants in [0, 32), so the signed widening is right). */
+    private static FloatVector weights(MemorySegment p, long o, FloatVector scale, FloatVector negMin) {
+        return ((FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(scale, negMin);
     }
 
     @Override
     protected void decode(long o, float[] x, float[] y, int yo) {
         MemorySegment p = this.p;
-        int mask = valueMask, columnMask = this.columnMask, shiftBit = this.shiftBit;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int g = 0, k0 = 0; g < groups; g++, k0 += S) {
-            long r = o + (long) g * record;
+            long r = o + (long) g * RECORD;
             FloatVector d0 = floats(p, r), d1 = floats(p, r + 64), d2 = floats(p, r + 128), d3 = floats(p, r + 192);
             FloatVector m0 = floats(p, r + MINS), m1 = floats(p, r + MINS + 64), m2 = floats(p, r + MINS + 128), m3 = floats(p, r + MINS + 192);
             for (int k = 0; k < S; k++) {
-                long q = r + QUANTS + (k & columnMask) * ROWS;
-                int shift = (k & shiftBit) >> 2;
+                long q = r + QUANTS + k * ROWS;
                 FloatVector c = FloatVector.broadcast(F, x[k0 + k]);
-                a0 = weights(p, q, shift, mask, d0, m0).fma(c, a0);
-                a1 = weights(p, q + 16, shift, mask, d1, m1).fma(c, a1);
-                a2 = weights(p, q + 32, shift, mask, d2, m2).fma(c, a2);
-                a3 = weights(p, q + 48, shift, mask, d3, m3).fma(c, a3);
+                a0 = weights(p, q, d0, m0).fma(c, a0);
+                a1 = weights(p, q + 16, d1, m1).fma(c, a1);
+                a2 = weights(p, q + 32, d2, m2).fma(c, a2);
+                a3 = weights(p, q + 48, d3, m3).fma(c, a3);
             }
         }
         a0.intoArray(y, yo);
@@ -102,20 +79,19 @@ final class PackedWithMins extends RowPanels {
     @Override
     protected void panel2x12(long o, int half, float[] x, int xo, float[] y, int yo, int ys) {
         MemorySegment p = this.p;
-        int mask = valueMask, columnMask = this.columnMask, shiftBit = this.shiftBit;
         int K = cols;
         int x0 = xo, x1 = xo + 1 * K, x2 = xo + 2 * K, x3 = xo + 3 * K, x4 = xo + 4 * K, x5 = xo + 5 * K, x6 = xo + 6 * K, x7 = xo + 7 * K, x8 = xo + 8 * K, x9 = xo + 9 * K, x10 = xo + 10 * K, x11 = xo + 11 * K;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0, b9 = a0, b10 = a0, b11 = a0;
         for (int g = 0, k0 = 0; g < groups; g++, k0 += S) {
-            long r = o + (long) g * record;
+            long r = o + (long) g * RECORD;
             // 24 accumulators, 2 scales and 2 mins: C2 spills a few accumulators to L1; two 16-row passes with
             // half the registers, or the scales read from the record each column, measured 15-25 % slower
             FloatVector d0 = floats(p, r + half * 128), d1 = floats(p, r + half * 128 + 64);
             FloatVector m0 = floats(p, r + MINS + half * 128), m1 = floats(p, r + MINS + half * 128 + 64);
             for (int k = 0; k < S; k++) {
-                long q = r + QUANTS + (k & columnMask) * ROWS + half * 32;
-                int shift = (k & shiftBit) >> 2, i = k0 + k;
-                FloatVector w0 = weights(p, q, shift, mask, d0, m0), w1 = weights(p, q + 16, shift, mask, d1, m1), c;
+                long q = r + QUANTS + k * ROWS + half * 32;
+                int i = k0 + k;
+                FloatVector w0 = weights(p, q, d0, m0), w1 = weights(p, q + 16, d1, m1), c;
                 c = FloatVector.broadcast(F, x[x0 + i]); a0 = w0.fma(c, a0); b0 = w1.fma(c, b0);
                 c = FloatVector.broadcast(F, x[x1 + i]); a1 = w0.fma(c, a1); b1 = w1.fma(c, b1);
                 c = FloatVector.broadcast(F, x[x2 + i]); a2 = w0.fma(c, a2); b2 = w1.fma(c, b2);
@@ -147,17 +123,16 @@ final class PackedWithMins extends RowPanels {
     @Override
     protected void panel4x4(long o, float[] x, int xo, float[] y, int yo, int ys) {
         MemorySegment p = this.p;
-        int mask = valueMask, columnMask = this.columnMask, shiftBit = this.shiftBit;
         int K = cols, x0 = xo, x1 = xo + K, x2 = xo + 2 * K, x3 = xo + 3 * K;
         FloatVector a00 = FloatVector.zero(F), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00, a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
         for (int g = 0, k0 = 0; g < groups; g++, k0 += S) {
-            long r = o + (long) g * record;
+            long r = o + (long) g * RECORD;
             FloatVector d0 = floats(p, r), d1 = floats(p, r + 64), d2 = floats(p, r + 128), d3 = floats(p, r + 192);
             FloatVector m0 = floats(p, r + MINS), m1 = floats(p, r + MINS + 64), m2 = floats(p, r + MINS + 128), m3 = floats(p, r + MINS + 192);
             for (int k = 0; k < S; k++) {
-                long q = r + QUANTS + (k & columnMask) * ROWS;
-                int shift = (k & shiftBit) >> 2, i = k0 + k;
-                FloatVector w0 = weights(p, q, shift, mask, d0, m0), w1 = weights(p, q + 16, shift, mask, d1, m1), w2 = weights(p, q + 32, shift, mask, d2, m2), w3 = weights(p, q + 48, shift, mask, d3, m3), c;
+                long q = r + QUANTS + k * ROWS;
+                int i = k0 + k;
+                FloatVector w0 = weights(p, q, d0, m0), w1 = weights(p, q + 16, d1, m1), w2 = weights(p, q + 32, d2, m2), w3 = weights(p, q + 48, d3, m3), c;
                 c = FloatVector.broadcast(F, x[x0 + i]); a00 = w0.fma(c, a00); a10 = w1.fma(c, a10); a20 = w2.fma(c, a20); a30 = w3.fma(c, a30);
                 c = FloatVector.broadcast(F, x[x1 + i]); a01 = w0.fma(c, a01); a11 = w1.fma(c, a11); a21 = w2.fma(c, a21); a31 = w3.fma(c, a31);
                 c = FloatVector.broadcast(F, x[x2 + i]); a02 = w0.fma(c, a02); a12 = w1.fma(c, a12); a22 = w2.fma(c, a22); a32 = w3.fma(c, a32);

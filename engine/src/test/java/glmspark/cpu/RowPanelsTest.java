@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The 64-row forms (PackedBF16, PackedInt8, PackedQ4 on AVX-512): whole blocks written straight into y and blocks a row
+ * The 64-row forms (PackedBF16, PackedInt8, PackedQ4, PackedWithMins on AVX-512): whole blocks written straight into y and blocks a row
  * range cuts (computed into a scratch, then copied) give the same bits, for every token count that mixes the
  * 12-token, 4-token and zero-padded panels, and agree with a double-precision sum over the weights as read back.
  */
@@ -24,7 +24,7 @@ class RowPanelsTest {
     private static final int ROWS = 150; // two whole 64-row blocks and a partial one
 
     @ParameterizedTest
-    @ValueSource(strings = {"bf16", "Q8_0", "Q5_0", "Q6_K", "Q4_K"})
+    @ValueSource(strings = {"bf16", "Q8_0", "Q5_0", "Q6_K", "Q4_K", "Q4_0", "Q5_K"})
     void wholeAndCutBlocksAndEveryPanelMixGiveTheSameBits(String dtype) {
         int K = dtype.endsWith("_K") ? 512 : 320; // whole 256-column super-blocks
         try (Arena arena = Arena.ofConfined()) {
@@ -78,8 +78,22 @@ class RowPanelsTest {
         float[] row = new float[K];
         byte[] q = new byte[rb];
         for (int j = 0; j < ROWS; j++) {
-            for (int k = 0; k < K; k++) row[k] = (float) r.nextGaussian();
-            Quants.quantize(type, row, 0, K, q, 0);
+            if (type == DType.Q4_0 || type == DType.Q5_K) {
+                // no quantiser here for these: random quants under sane f16 scales (Q5_K: d, then dmin)
+                for (int i = 0; i < rb; i++) q[i] = (byte) r.nextInt();
+                for (int o = 0; o < rb; o += type.blockBytes) {
+                    short d = Float.floatToFloat16(0.001f + 0.01f * r.nextFloat()), m = Float.floatToFloat16(0.01f * r.nextFloat());
+                    q[o] = (byte) d;
+                    q[o + 1] = (byte) (d >> 8);
+                    if (type == DType.Q5_K) {
+                        q[o + 2] = (byte) m;
+                        q[o + 3] = (byte) (m >> 8);
+                    }
+                }
+            } else {
+                for (int k = 0; k < K; k++) row[k] = (float) r.nextGaussian();
+                Quants.quantize(type, row, 0, K, q, 0);
+            }
             MemorySegment.copy(q, 0, s, ValueLayout.JAVA_BYTE, (long) j * rb, rb);
         }
         return new QuantMatrix(type, s, ROWS, K);
