@@ -14,16 +14,14 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q8_0, Q5_0 and Q6_K in {@link RowPanels}' form, with int8 quants: per block of 64 rows and 16 columns a record
- * of the 64 rows' scales, then per column the 64 rows' quants (4 sub-blocks of 16). Q8_0 and Q5_0 keep their fp16
- * scale d in the record (2 lines); Q6_K keeps its int8 sc there (1 line) and its float d per 256 columns in a
- * header before each 16 records (4 lines), and the kernel multiplies d * sc as ggml does. Q8_0 and Q5_0 have one
- * scale per 32 columns and store it in both of its records: a record of 4 + 32 lines read at 11-13 GB/s on one
- * thread where one of 4 + 16 lines read at 20-28 (the same kernel in C too; the hardware prefetch keeps up with
- * the shorter records), worth more than the extra bytes. A weight is widened as float(q) * scale, which is exact
- * for Q8_0 and Q5_0 (d has 11 significant bits, q at most 8) and for Q6_K the same rounding as ggml's d * sc * q;
- * the products are fma chains over the dequantised weights. 1.125 bytes a weight for Q8_0 and Q5_0, 1.078 for
- * Q6_K (in the file 1.0625, 0.6875, 0.8203).
+ * Q8_0 and Q5_0 in {@link RowPanels}' form, with int8 quants: per block of 64 rows and 16 columns a record of the
+ * 64 rows' fp16 scales d (2 lines), then per column the 64 rows' quants (4 sub-blocks of 16). A scale covers 32
+ * columns and is stored in both of its records: a record of 4 + 32 lines read at 11-13 GB/s on one thread where
+ * one of 4 + 16 lines read at 20-28 (the same kernel in C too; the hardware prefetch keeps up with the shorter
+ * records), worth more than the extra bytes. A weight is widened as float(q) * d, which is exact (d has 11
+ * significant bits, q at most 8); the products are fma chains over the dequantised weights. 1.125 bytes a weight
+ * (in the file 1.0625 and 0.6875). Q6_K, also int8, has its own form ({@link PackedQ6K}): with both scale
+ * formulas in one kernel, C2 boxed every vector once both kinds of matrix were in use.
  */
 final class PackedInt8 extends RowPanels {
 
@@ -31,61 +29,32 @@ final class PackedInt8 extends RowPanels {
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Short> H = ShortVector.SPECIES_256;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
-    private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Columns per record. */
-    private static final int RUN = 16;
-
-    /** Whether the scales are fp16 (Q8_0 and Q5_0, whose d is one), else Q6_K's float d and int8 sc. */
-    private final boolean halfScales;
-    /** Bytes of a super-block's header, of a record's scales, of a record, of a super-block of 16 records. */
-    private final int headerBytes, scaleBytes, recordBytes, superBytes;
+    /** Columns per record, bytes of a record's scales, bytes per record. */
+    private static final int RUN = 16, SCALES = 2 * ROWS, RECORD = SCALES + RUN * ROWS;
 
     /** Whether this machine can use the form (16 float lanes) for {@code type}. */
     static boolean fits(DType type) {
-        return F.length() == 16 && (type == DType.Q8_0 || type == DType.Q5_0 || type == DType.Q6_K);
+        return F.length() == 16 && (type == DType.Q8_0 || type == DType.Q5_0);
     }
 
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
     PackedInt8(DType type, MemorySegment data, int rows, int cols) {
-        int header = type == DType.Q6_K ? 4 * ROWS : 0, record = (type == DType.Q6_K ? 1 : 2) * ROWS + RUN * ROWS;
-        super(rows, cols, (long) cols / RUN / 16 * (header + 16L * record) + (long) cols / RUN % 16 * record);
-        halfScales = type != DType.Q6_K;
-        headerBytes = header;
-        scaleBytes = record - RUN * ROWS;
-        recordBytes = record;
-        superBytes = header + 16 * record;
-        int S = Quants.subBlockColumns(type);
-        long rowBytes = type.rowBytes(cols);
+        super(rows, cols, (long) cols / RUN * RECORD);
         Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
             int i = j % ROWS;
-            for (int h = g * S / RUN; h < (g + 1) * S / RUN; h++) {
-                long sb = j / ROWS * blockBytes + (long) (h >> 4) * superBytes, r = sb + headerBytes + (long) (h & 15) * recordBytes;
-                if (halfScales) p.set(HALF, r + 2L * i, Float.floatToFloat16(scale));
-                else {
-                    // scale is d * sc; kept as the block's d and the sub-block's sc, which the kernel multiplies alike
-                    long block = j * rowBytes + (long) (h >> 4) * type.blockBytes;
-                    p.set(SCALE, sb + 4L * i, Float.float16ToFloat(data.get(HALF, block + 208)));
-                    p.set(ValueLayout.JAVA_BYTE, r + i, data.get(ValueLayout.JAVA_BYTE, block + 192 + (h & 15)));
-                }
-                for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + scaleBytes + (long) k * ROWS + i, (byte) q[qo + (h * RUN - g * S) + k]);
+            for (int h = 2 * g; h < 2 * g + 2; h++) {
+                long r = j / ROWS * blockBytes + (long) h * RECORD;
+                p.set(HALF, r + 2L * i, Float.floatToFloat16(scale));
+                for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + (h - 2 * g) * RUN + k]);
             }
         });
     }
 
-    /** Offset of record h (columns [16 h, 16 h + 16)) of the row block at o. */
-    private long record(long o, int h) {
-        return o + (long) (h >> 4) * superBytes + headerBytes + (long) (h & 15) * recordBytes;
-    }
-
-    /** The scales of rows 16v..16v+15 in record h of the row block at o, the record at r. */
-    private FloatVector scales(MemorySegment p, long o, int h, long r, int v) {
-        if (!halfScales) {
-            FloatVector d = FloatVector.fromMemorySegment(F, p, o + (long) (h >> 4) * superBytes + 64L * v, ByteOrder.LITTLE_ENDIAN);
-            return d.mul((FloatVector) ByteVector.fromMemorySegment(B, p, r + 16L * v, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0));
-        }
-        // fp16 bits to float: sign-extend, move sign, exponent and mantissa into place, rebias by 2^112 (exact).
+    /** The scales of rows 16v..16v+15 of the record at r. */
+    private static FloatVector scales(MemorySegment p, long r, int v) {
+        // fp16 bits to float: sign-extend, move sign, exponent and mantissa into place, rebias by 2^112 (exact)
         IntVector b = (IntVector) ShortVector.fromMemorySegment(H, p, r + 32L * v, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, I, 0);
         return b.lanewise(VectorOperators.LSHL, 13).lanewise(VectorOperators.AND, 0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
@@ -100,8 +69,8 @@ final class PackedInt8 extends RowPanels {
         MemorySegment p = this.p;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
-            long r = record(o, h), run = r + scaleBytes;
-            FloatVector d0 = scales(p, o, h, r, 0), d1 = scales(p, o, h, r, 1), d2 = scales(p, o, h, r, 2), d3 = scales(p, o, h, r, 3);
+            long r = o + (long) h * RECORD, run = r + SCALES;
+            FloatVector d0 = scales(p, r, 0), d1 = scales(p, r, 1), d2 = scales(p, r, 2), d3 = scales(p, r, 3);
             for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS;
                 FloatVector c = FloatVector.broadcast(F, x[k0 + k]);
@@ -124,8 +93,8 @@ final class PackedInt8 extends RowPanels {
         int x0 = xo, x1 = xo + 1 * K, x2 = xo + 2 * K, x3 = xo + 3 * K, x4 = xo + 4 * K, x5 = xo + 5 * K, x6 = xo + 6 * K, x7 = xo + 7 * K, x8 = xo + 8 * K, x9 = xo + 9 * K, x10 = xo + 10 * K, x11 = xo + 11 * K;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0, b9 = a0, b10 = a0, b11 = a0;
         for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
-            long r = record(o, h), run = r + scaleBytes;
-            FloatVector d0 = scales(p, o, h, r, 2 * half), d1 = scales(p, o, h, r, 2 * half + 1);
+            long r = o + (long) h * RECORD, run = r + SCALES;
+            FloatVector d0 = scales(p, r, 2 * half), d1 = scales(p, r, 2 * half + 1);
             for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS + half * 32;
                 int i = k0 + k;
@@ -164,8 +133,8 @@ final class PackedInt8 extends RowPanels {
         int K = cols, x0 = xo, x1 = xo + K, x2 = xo + 2 * K, x3 = xo + 3 * K;
         FloatVector a00 = FloatVector.zero(F), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00, a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
         for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
-            long r = record(o, h), run = r + scaleBytes;
-            FloatVector d0 = scales(p, o, h, r, 0), d1 = scales(p, o, h, r, 1), d2 = scales(p, o, h, r, 2), d3 = scales(p, o, h, r, 3);
+            long r = o + (long) h * RECORD, run = r + SCALES;
+            FloatVector d0 = scales(p, r, 0), d1 = scales(p, r, 1), d2 = scales(p, r, 2), d3 = scales(p, r, 3);
             for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS;
                 int i = k0 + k;

@@ -12,19 +12,20 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q5_K in {@link RowPanels}' form: per block of 64 rows and 32 columns (one sub-block) a record of the 64 rows'
- * scales as floats, their mins negated as floats, then per column the 64 rows' quants, a byte each (2560-byte
- * records, 1.25 bytes a weight, in the file 0.6875). A weight is widened as fma(q, scale, -min): ggml's
- * d * sc * q - dmin * m with one rounding. Q4_K and Q4_0 have their own form, {@link PackedQ4}.
+ * Q5_K in {@link RowPanels}' form: per block of 64 rows and 16 columns a record of the 64 rows' scales as floats,
+ * their mins negated as floats, then per column the 64 rows' quants, a byte each; a scale and min cover 32
+ * columns and are stored in both of their records (24 lines a record: one of 8 + 32 lines streamed at 10 G
+ * weights/s on one thread, see PackedInt8). 1.5 bytes a weight, in the file 0.6875. A weight is widened as
+ * fma(q, scale, -min): ggml's d * sc * q - dmin * m with one rounding. (The factors d, sc, dmin, m kept apart, 18
+ * lines a record, need two more products a scale vector, and C2 then boxed every vector.) Q4_K and Q4_0 have
+ * their own form, {@link PackedQ4}.
  */
 final class PackedWithMins extends RowPanels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int S = 32, MINS = 4 * ROWS, QUANTS = 8 * ROWS, RECORD = QUANTS + S * ROWS;
+    private static final int RUN = 16, MINS = 4 * ROWS, QUANTS = 8 * ROWS, RECORD = QUANTS + RUN * ROWS;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    private final int groups;
 
     /** Whether this machine can use the form (16 float lanes) for {@code type}. */
     static boolean fits(DType type) {
@@ -33,14 +34,15 @@ final class PackedWithMins extends RowPanels {
 
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
     PackedWithMins(DType type, MemorySegment data, int rows, int cols) {
-        super(rows, cols, (long) cols / S * RECORD);
-        this.groups = cols / S;
+        super(rows, cols, (long) cols / RUN * RECORD);
         Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
-            long r = j / ROWS * blockBytes + (long) g * RECORD;
             int i = j % ROWS;
-            p.set(FLOAT, r + 4L * i, scale);
-            p.set(FLOAT, r + MINS + 4L * i, -min);
-            for (int k = 0; k < S; k++) p.set(ValueLayout.JAVA_BYTE, r + QUANTS + (long) k * ROWS + i, (byte) q[qo + k]);
+            for (int h = 2 * g; h < 2 * g + 2; h++) {
+                long r = j / ROWS * blockBytes + (long) h * RECORD;
+                p.set(FLOAT, r + 4L * i, scale);
+                p.set(FLOAT, r + MINS + 4L * i, -min);
+                for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + QUANTS + (long) k * ROWS + i, (byte) q[qo + (h - 2 * g) * RUN + k]);
+            }
         });
     }
 
@@ -57,11 +59,11 @@ final class PackedWithMins extends RowPanels {
     protected void decode(long o, float[] x, float[] y, int yo) {
         MemorySegment p = this.p;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int g = 0, k0 = 0; g < groups; g++, k0 += S) {
-            long r = o + (long) g * RECORD;
+        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
+            long r = o + (long) h * RECORD;
             FloatVector d0 = floats(p, r), d1 = floats(p, r + 64), d2 = floats(p, r + 128), d3 = floats(p, r + 192);
             FloatVector m0 = floats(p, r + MINS), m1 = floats(p, r + MINS + 64), m2 = floats(p, r + MINS + 128), m3 = floats(p, r + MINS + 192);
-            for (int k = 0; k < S; k++) {
+            for (int k = 0; k < RUN; k++) {
                 long q = r + QUANTS + k * ROWS;
                 FloatVector c = FloatVector.broadcast(F, x[k0 + k]);
                 a0 = weights(p, q, d0, m0).fma(c, a0);
@@ -82,13 +84,13 @@ final class PackedWithMins extends RowPanels {
         int K = cols;
         int x0 = xo, x1 = xo + 1 * K, x2 = xo + 2 * K, x3 = xo + 3 * K, x4 = xo + 4 * K, x5 = xo + 5 * K, x6 = xo + 6 * K, x7 = xo + 7 * K, x8 = xo + 8 * K, x9 = xo + 9 * K, x10 = xo + 10 * K, x11 = xo + 11 * K;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0, b9 = a0, b10 = a0, b11 = a0;
-        for (int g = 0, k0 = 0; g < groups; g++, k0 += S) {
-            long r = o + (long) g * RECORD;
+        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
+            long r = o + (long) h * RECORD;
             // 24 accumulators, 2 scales and 2 mins: C2 spills a few accumulators to L1; two 16-row passes with
             // half the registers, or the scales read from the record each column, measured 15-25 % slower
             FloatVector d0 = floats(p, r + half * 128), d1 = floats(p, r + half * 128 + 64);
             FloatVector m0 = floats(p, r + MINS + half * 128), m1 = floats(p, r + MINS + half * 128 + 64);
-            for (int k = 0; k < S; k++) {
+            for (int k = 0; k < RUN; k++) {
                 long q = r + QUANTS + k * ROWS + half * 32;
                 int i = k0 + k;
                 FloatVector w0 = weights(p, q, d0, m0), w1 = weights(p, q + 16, d1, m1), c;
@@ -125,11 +127,11 @@ final class PackedWithMins extends RowPanels {
         MemorySegment p = this.p;
         int K = cols, x0 = xo, x1 = xo + K, x2 = xo + 2 * K, x3 = xo + 3 * K;
         FloatVector a00 = FloatVector.zero(F), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00, a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
-        for (int g = 0, k0 = 0; g < groups; g++, k0 += S) {
-            long r = o + (long) g * RECORD;
+        for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
+            long r = o + (long) h * RECORD;
             FloatVector d0 = floats(p, r), d1 = floats(p, r + 64), d2 = floats(p, r + 128), d3 = floats(p, r + 192);
             FloatVector m0 = floats(p, r + MINS), m1 = floats(p, r + MINS + 64), m2 = floats(p, r + MINS + 128), m3 = floats(p, r + MINS + 192);
-            for (int k = 0; k < S; k++) {
+            for (int k = 0; k < RUN; k++) {
                 long q = r + QUANTS + k * ROWS;
                 int i = k0 + k;
                 FloatVector w0 = weights(p, q, d0, m0), w1 = weights(p, q + 16, d1, m1), w2 = weights(p, q + 32, d2, m2), w3 = weights(p, q + 48, d3, m3), c;
