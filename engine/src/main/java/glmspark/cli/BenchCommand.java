@@ -136,6 +136,7 @@ public final class BenchCommand implements Callable<Integer> {
                         bandwidth.add(before);
                         bandwidth.add(after);
                         rooflinePct.add(100 * tps * bytesPerStep / ((before + after) / 2 * 1e9));
+                        heapPerToken.add(lastHeapPerToken);
                     }
                     d.oursCpu.add(lastCpuShare);
                     if (lastMemory.mem() != null && (peak == null || lastMemory.mem().rss() > peak.mem().rss())) peak = lastMemory;
@@ -183,6 +184,9 @@ public final class BenchCommand implements Callable<Integer> {
             System.out.printf("roofline %%: batch-1 decode's weight bytes/s over the read bandwidth probed just before and after it, per round%s%n",
                     rounds > 1 ? " (median of " + fmt(rooflinePct) + ")" : "");
         System.out.println("cpu %: this process's CPU time / (wall time x threads); below ~95 other processes took cores");
+        if (!heapPerToken.isEmpty())
+            System.out.printf("heap allocated in batch-1 decode: %.1f KiB a token%s (a vector kernel that C2 did not keep in registers allocates megabytes)%n",
+                    median(heapPerToken) / 1024, rounds > 1 ? " (median of " + fmt(heapPerToken.stream().map(v -> v / 1024).toList()) + ")" : "");
         if (peak != null) {
             ProcessMemory mm = peak.mem();
             long budget = weightBytes + peak.kvBytes();
@@ -244,6 +248,7 @@ public final class BenchCommand implements Callable<Integer> {
             o.put("roofline_pct", round(median(rooflinePct)));
             ArrayNode rs = o.putArray("roofline_pct_samples");
             rooflinePct.forEach(v -> rs.add(round(v)));
+            o.put("decode1_heap_bytes_per_token", Math.round(median(heapPerToken)));
         }
         if (peak != null) {
             ObjectNode mem = o.putObject("decode_memory");
@@ -301,6 +306,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** CPU share of the last timed section (process CPU time over wall time times threads). */
     private double lastCpuShare;
+    /** Heap bytes allocated by all threads a decoded token in the last {@link #runDecode}; per round at batch 1. */
+    private double lastHeapPerToken;
+    private final List<Double> heapPerToken = new ArrayList<>();
     private MemorySample lastMemory;
     private int parallelThreads;
 
@@ -335,6 +343,11 @@ public final class BenchCommand implements Callable<Integer> {
      * Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps); leaves the
      * resident memory at the end of the run, while the sequences still hold their cache, in {@link #lastMemory}.
      */
+    /** Heap bytes allocated by all threads since the JVM started. */
+    private static long heapAllocated() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
+    }
+
     private double runDecode(Glm4Model m, KvCache cache, int B, int V) {
         KvCache.Sequence[] seqs = new KvCache.Sequence[B];
         Batch b = new Batch();
@@ -347,12 +360,13 @@ public final class BenchCommand implements Callable<Integer> {
             m.forward(b, cache, logits, null);
         }
         int[] next = new int[B];
-        long start = 0, cpu0 = 0;
+        long start = 0, cpu0 = 0, heap0 = 0;
         int warm = 3; // steps before timing (JIT)
         for (int step = 0; step < warm + decode; step++) {
             if (step == warm) {
                 start = System.nanoTime();
                 cpu0 = cpuNanos();
+                heap0 = heapAllocated();
             }
             b.clear();
             for (int i = 0; i < B; i++) {
@@ -368,6 +382,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double secs = (System.nanoTime() - start) / 1e9;
         lastCpuShare = cpuShare(cpu0, start, parallelThreads);
+        lastHeapPerToken = (double) (heapAllocated() - heap0) / (B * decode);
         lastMemory = new MemorySample(B, ProcessMemory.now(), cache.allocatedBytes());
         for (KvCache.Sequence s : seqs) cache.release(s);
         return (double) B * decode / secs;
