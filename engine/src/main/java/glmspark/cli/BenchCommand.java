@@ -339,15 +339,15 @@ public final class BenchCommand implements Callable<Integer> {
         cache.release(s);
     }
 
-    /**
-     * Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps); leaves the
-     * resident memory at the end of the run, while the sequences still hold their cache, in {@link #lastMemory}.
-     */
     /** Heap bytes allocated by all threads since the JVM started. */
     private static long heapAllocated() {
         return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
     }
 
+    /**
+     * Aggregate decode tokens/s of {@code B} sequences stepping together (after three warm-up steps); leaves the
+     * resident memory at the end of the run, while the sequences still hold their cache, in {@link #lastMemory}.
+     */
     private double runDecode(Glm4Model m, KvCache cache, int B, int V) {
         KvCache.Sequence[] seqs = new KvCache.Sequence[B];
         Batch b = new Batch();
