@@ -18,9 +18,9 @@ import java.nio.ByteOrder;
  * the first 16 holds row b in its low nibble and row b + 16 in its high one, byte 16 + b rows 32 + b and 48 + b.
  * One 16-byte load thus widens into two row vectors, one with a mask, one with a shift and a mask: 5 vector
  * operations a 16-weight vector where a byte per row and column took 6 (decode +17-30 % on one thread, +17-20 %
- * on two; 4- and 16-token panels +20-100 %). A weight is widened as fma(q, scale, -min): the K type's d * sc * q - dmin * m
- * with one rounding, Q4_0's d * (q - 8) as q in [0, 16) with min 8 d, which is exact. 1536-byte records, 0.75
- * bytes a weight (in the file 0.5625).
+ * on two; 4- and 16-token panels +20-100 %). A weight is widened as fma(q, scale, -min): the K type's
+ * d * sc * q - dmin * m with one rounding, Q4_0's d * (q - 8) as q in [0, 16) with min 8 d, which is exact.
+ * 1536-byte records, 0.75 bytes a weight (in the file 0.5625).
  */
 final class PackedQ4 extends RowPanels {
 

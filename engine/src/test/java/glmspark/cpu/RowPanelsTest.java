@@ -2,6 +2,7 @@ package glmspark.cpu;
 
 import glmspark.format.DType;
 import glmspark.quant.QuantMatrix;
+import glmspark.quant.QuantMatrixTest;
 import glmspark.quant.Quants;
 import glmspark.tensor.WeightMatrix;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,17 +80,8 @@ class RowPanelsTest {
         byte[] q = new byte[rb];
         for (int j = 0; j < ROWS; j++) {
             if (type == DType.Q4_0 || type == DType.Q5_K) {
-                // no quantiser here for these: random quants under sane f16 scales (Q5_K: d, then dmin)
-                for (int i = 0; i < rb; i++) q[i] = (byte) r.nextInt();
-                for (int o = 0; o < rb; o += type.blockBytes) {
-                    short d = Float.floatToFloat16(0.001f + 0.01f * r.nextFloat()), m = Float.floatToFloat16(0.01f * r.nextFloat());
-                    q[o] = (byte) d;
-                    q[o + 1] = (byte) (d >> 8);
-                    if (type == DType.Q5_K) {
-                        q[o + 2] = (byte) m;
-                        q[o + 3] = (byte) (m >> 8);
-                    }
-                }
+                // no quantiser here for these: random quants under sane f16 scales
+                q = QuantMatrixTest.randomBlocks(type, 1, K, r.nextLong());
             } else {
                 for (int k = 0; k < K; k++) row[k] = (float) r.nextGaussian();
                 Quants.quantize(type, row, 0, K, q, 0);

@@ -15,13 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The fused kernels against a scalar dequantise-then-dot reference, and batch / split invariance. */
-class QuantMatrixTest {
+public class QuantMatrixTest {
 
     /**
      * Random blocks: random bytes with the f16 scales replaced by small sane values; Q8_0, Q5_0 and Q4_0 scales of
      * either sign (ggml's Q4_0 and Q5_0 make negative ones) and every seventh one an f16 subnormal.
      */
-    static byte[] randomBlocks(DType type, int rows, int cols, long seed) {
+    public static byte[] randomBlocks(DType type, int rows, int cols, long seed) {
         Random r = new Random(seed);
         int blocks = rows * cols / type.blockSize;
         byte[] b = new byte[blocks * type.blockBytes];
