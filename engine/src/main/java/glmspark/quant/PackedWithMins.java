@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * Q5_K in {@link RowPanels}' form: per block of 64 rows and 16 columns a record of the 64 rows' scales as floats,
  * their mins negated as floats, then per column the 64 rows' quants, a byte each; a scale and min cover 32
  * columns and are stored in both of their records (24 lines a record: one of 8 + 32 lines streamed at 10 G
- * weights/s on one thread, see PackedInt8). 1.5 bytes a weight, in the file 0.6875. A weight is widened as
+ * weights/s on one thread, see PackedQ8). 1.5 bytes a weight, in the file 0.6875. A weight is widened as
  * fma(q, scale, -min): ggml's d * sc * q - dmin * m with one rounding. (The factors d, sc, dmin, m kept apart, 18
  * lines a record, need two more products a scale vector, and C2 then boxed every vector.) Q4_K and Q4_0 have
  * their own form, {@link PackedQ4}.

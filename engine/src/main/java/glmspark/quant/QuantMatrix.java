@@ -20,7 +20,7 @@ import java.lang.foreign.ValueLayout;
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
- * backend repacks every block type (Q8_0, Q5_0 and Q6_K into {@link PackedInt8}, Q4_K and Q4_0 into
+ * backend repacks every block type (Q8_0 and Q5_0 into {@link PackedQ8}, Q6_K into {@link PackedQ6K}, Q4_K and Q4_0 into
  * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over.
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
@@ -55,7 +55,8 @@ public final class QuantMatrix extends MappedMatrix {
     @Override
     public synchronized void prepareForCpu() {
         if (packed != null || !QuantRows.V16) return;
-        if (PackedInt8.fits(type)) packed = new PackedInt8(type, data, rows, cols);
+        if (PackedQ8.fits(type)) packed = new PackedQ8(type, data, rows, cols);
+        else if (PackedQ6K.fits(type)) packed = new PackedQ6K(type, data, rows, cols);
         else if (PackedQ4.fits(type)) packed = new PackedQ4(type, data, rows, cols);
         else if (PackedWithMins.fits(type)) packed = new PackedWithMins(type, data, rows, cols);
         else return;

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The 64-row forms (PackedBF16, PackedInt8, PackedQ4, PackedWithMins on AVX-512): whole blocks written straight into y and blocks a row
+ * The 64-row forms (PackedBF16, PackedQ8, PackedQ6K, PackedQ4, PackedWithMins on AVX-512): whole blocks written straight into y and blocks a row
  * range cuts (computed into a scratch, then copied) give the same bits, for every token count that mixes the
  * 12-token, 4-token and zero-padded panels, and agree with a double-precision sum over the weights as read back.
  */

@@ -4,6 +4,7 @@ import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -12,46 +13,49 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q8_0, Q5_0 and Q6_K in {@link RowPanels}' form, with int8 quants: per block of 64 rows and 16 columns a record
- * of the 64 rows' scales as floats, then per column the 64 rows' quants (4 sub-blocks of 16). Q8_0 and Q5_0 have
- * one scale per 32 columns and store it in both of its records: a record of 4 + 32 lines read at 11-13 GB/s on
- * one thread where one of 4 + 16 lines read at 20-28 (the same kernel in C too; the hardware prefetch keeps up
- * with the shorter records), worth more than the 11 % more bytes. A weight is widened as float(q) * scale, which
- * is exact for Q8_0 and Q5_0 (d has 11 significant bits, q at most 8) and for Q6_K the same rounding as ggml's
- * d * sc * q; the products are fma chains over the dequantised weights. 1.25 bytes a weight (in the file
- * 1.0625, 0.6875, 0.8203).
+ * Q8_0 and Q5_0 in {@link RowPanels}' form, with int8 quants: per block of 64 rows and 16 columns a record of the
+ * 64 rows' scales d as fp16 (the file's bits), then per column the 64 rows' quants (4 sub-blocks of 16). d covers
+ * 32 columns and is stored in both of its records: 2 + 16 lines a record read at the host's speed, where one
+ * record of 2 + 32 lines (or 1 + 16 lines with the scales split over two records, 1.0625 bytes a weight) decoded at
+ * 46-52 % of the read bandwidth against 60-75 % (two threads, session 10). The scales sit in pairs: int lane l of
+ * the record's first 64 bytes holds row l in its low half and row 16 + l in its high half (rows 32 + l and 48 + l
+ * in the next 64), so a shift, an arithmetic shift and a mask move either half's sign, exponent and mantissa to
+ * where they sit in the float d * 2^-112, and one multiply by 2^112 gives d exactly (fp16 subnormals too; inf and
+ * NaN, which no quantiser writes, would come out finite). A weight is widened as float(q) * d, which is exact
+ * (d has 11 significant bits, q at most 8), so the products are fma chains over the dequantised weights. 1.125
+ * bytes a weight (in the file 1.0625 and 0.6875; the float scales of {@link PackedQ6K} took 1.25).
  */
-final class PackedInt8 extends RowPanels {
+final class PackedQ8 extends RowPanels {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final int SCALES = 4 * ROWS;
-    private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final int SCALES = 2 * ROWS;
+    /** Keeps an fp16's sign, exponent and mantissa once shifted to bits 31 and 27-13 of an int. */
+    private static final int CODE = 0x8fffe000;
+    private static final float UNIT = 0x1p112f;
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Columns per record, bytes per record. */
     private static final int RUN = 16, RECORD = SCALES + RUN * ROWS;
 
     /** Whether this machine can use the form (16 float lanes) for {@code type}. */
     static boolean fits(DType type) {
-        return F.length() == 16 && (type == DType.Q8_0 || type == DType.Q5_0 || type == DType.Q6_K);
+        return F.length() == 16 && (type == DType.Q8_0 || type == DType.Q5_0);
     }
 
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
-    PackedInt8(DType type, MemorySegment data, int rows, int cols) {
+    PackedQ8(DType type, MemorySegment data, int rows, int cols) {
         super(rows, cols, (long) cols / RUN * RECORD);
         int S = Quants.subBlockColumns(type);
         Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
             int i = j % ROWS;
             for (int run = g * S / RUN; run < (g + 1) * S / RUN; run++) {
                 long r = j / ROWS * blockBytes + (long) run * RECORD;
-                p.set(SCALE, r + 4L * i, scale);
+                p.set(HALF, r + 64 * (i >> 5) + 4 * (i & 15) + 2 * ((i >> 4) & 1), Float.floatToFloat16(scale));
                 for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + (run * RUN - g * S) + k]);
             }
         });
-    }
-
-    private static FloatVector scales(MemorySegment p, long o) {
-        return FloatVector.fromMemorySegment(F, p, o, ByteOrder.LITTLE_ENDIAN);
     }
 
     /** 16 rows' quants at one column, as floats. */
@@ -65,7 +69,11 @@ final class PackedInt8 extends RowPanels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
             long r = o + (long) h * RECORD, run = r + SCALES;
-            FloatVector d0 = scales(p, r), d1 = scales(p, r + 64), d2 = scales(p, r + 128), d3 = scales(p, r + 192);
+            IntVector v0 = IntVector.fromMemorySegment(I, p, r, ByteOrder.LITTLE_ENDIAN), v1 = IntVector.fromMemorySegment(I, p, r + 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d1 = v0.lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d2 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d3 = v1.lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
             for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS;
                 FloatVector c = FloatVector.broadcast(F, x[k0 + k]);
@@ -89,7 +97,9 @@ final class PackedInt8 extends RowPanels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0, b8 = a0, b9 = a0, b10 = a0, b11 = a0;
         for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
             long r = o + (long) h * RECORD, run = r + SCALES;
-            FloatVector d0 = scales(p, r + half * 128), d1 = scales(p, r + half * 128 + 64);
+            IntVector v = IntVector.fromMemorySegment(I, p, r + half * 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d0 = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d1 = v.lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
             for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS + half * 32;
                 int i = k0 + k;
@@ -129,7 +139,11 @@ final class PackedInt8 extends RowPanels {
         FloatVector a00 = FloatVector.zero(F), a10 = a00, a20 = a00, a30 = a00, a01 = a00, a11 = a00, a21 = a00, a31 = a00, a02 = a00, a12 = a00, a22 = a00, a32 = a00, a03 = a00, a13 = a00, a23 = a00, a33 = a00;
         for (int h = 0, k0 = 0; k0 < cols; h++, k0 += RUN) {
             long r = o + (long) h * RECORD, run = r + SCALES;
-            FloatVector d0 = scales(p, r), d1 = scales(p, r + 64), d2 = scales(p, r + 128), d3 = scales(p, r + 192);
+            IntVector v0 = IntVector.fromMemorySegment(I, p, r, ByteOrder.LITTLE_ENDIAN), v1 = IntVector.fromMemorySegment(I, p, r + 64, ByteOrder.LITTLE_ENDIAN);
+            FloatVector d0 = v0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d1 = v0.lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d2 = v1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
+            FloatVector d3 = v1.lanewise(VectorOperators.ASHR, 3).and(CODE).reinterpretAsFloats().mul(UNIT);
             for (int k = 0; k < RUN; k++) {
                 long q = run + k * ROWS;
                 int i = k0 + k;
