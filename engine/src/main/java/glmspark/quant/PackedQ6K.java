@@ -36,14 +36,12 @@ final class PackedQ6K extends RowPanels {
     /** Repacks ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
     PackedQ6K(DType type, MemorySegment data, int rows, int cols) {
         super(rows, cols, (long) cols / RUN * RECORD);
-        int S = Quants.subBlockColumns(type);
+        // a sub-block of Q6_K is 16 columns: one record
         Quants.forEachSubBlock(type, data, rows, cols, ROWS, (j, g, q, qo, scale, min) -> {
+            long r = j / ROWS * blockBytes + (long) g * RECORD;
             int i = j % ROWS;
-            for (int run = g * S / RUN; run < (g + 1) * S / RUN; run++) {
-                long r = j / ROWS * blockBytes + (long) run * RECORD;
-                p.set(SCALE, r + 4L * i, scale);
-                for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + (run * RUN - g * S) + k]);
-            }
+            p.set(SCALE, r + 4L * i, scale);
+            for (int k = 0; k < RUN; k++) p.set(ValueLayout.JAVA_BYTE, r + SCALES + (long) k * ROWS + i, (byte) q[qo + k]);
         });
     }
 
