@@ -54,7 +54,7 @@ final class PackedQ6K extends RowPanels {
         });
     }
 
-    /** 16 rows' quants at one column, as floats. */
+    /** 16 int8s as floats: 16 rows' quants at one column, or their sc. */
     private static FloatVector quants(MemorySegment p, long o) {
         return (FloatVector) ByteVector.fromMemorySegment(B, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }

@@ -23,7 +23,7 @@ import java.nio.ByteOrder;
  * where they sit in the float d * 2^-112, and one multiply by 2^112 gives d exactly (fp16 subnormals too; inf and
  * NaN, which no quantiser writes, would come out finite). A weight is widened as float(q) * d, which is exact
  * (d has 11 significant bits, q at most 8), so the products are fma chains over the dequantised weights. 1.125
- * bytes a weight (in the file 1.0625 and 0.6875; the float scales of {@link PackedQ6K} took 1.25).
+ * bytes a weight (in the file 1.0625 and 0.6875; with float scales 1.25).
  */
 final class PackedQ8 extends RowPanels {
 
