@@ -4,9 +4,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed team of threads that splits a range [0, n) into contiguous chunks (several per thread) which the
- * caller and the workers claim from a shared counter: on a shared machine a thread that is descheduled
- * mid-call leaves its unclaimed chunks to the others instead of stalling the whole team at the barrier.
+ * A fixed team of threads that splits a range [0, n) into contiguous chunks which the caller and the workers
+ * claim from a shared counter: on a shared machine a thread that is descheduled mid-call leaves its unclaimed
+ * chunks to the others instead of stalling the whole team at the barrier. Chunks shrink as the range runs out
+ * (each takes 1 / (4 x threads) of what is left, at least one grain), so the threads finish within a grain of
+ * each other: with equal chunks the last one (1/16 of a matmul on two threads) left the other thread waiting
+ * for half a chunk on average, 6-8 % of batch-1 decode in a profile.
  * Workers spin briefly, then park, between calls. No task objects are created per call, so the token loop
  * does not allocate. Not reentrant: one {@link #run} at a time.
  */
@@ -29,11 +32,8 @@ public final class Parallel implements AutoCloseable {
     private volatile int n;
     private volatile int grain;
     private volatile Throwable failure;
-    private volatile int chunks;
-    private final AtomicInteger nextChunk = new AtomicInteger();
-
-    /** Chunks per thread: enough to rebalance around a descheduled thread, few enough to keep rows contiguous. */
-    private static final int CHUNKS_PER_THREAD = 8;
+    /** The next grain of the range not yet claimed. */
+    private final AtomicInteger nextUnit = new AtomicInteger();
 
     public Parallel(int threads) {
         this.threads = Math.max(1, threads);
@@ -57,9 +57,7 @@ public final class Parallel implements AutoCloseable {
         this.body = body;
         this.n = n;
         this.grain = grain;
-        int units = (n + grain - 1) / grain;
-        this.chunks = Math.min(units, threads * CHUNKS_PER_THREAD);
-        nextChunk.set(0);
+        nextUnit.set(0);
         pending.set(workers.length);
         generation++;
         for (Thread w : workers) LockSupport.unpark(w);
@@ -84,13 +82,12 @@ public final class Parallel implements AutoCloseable {
 
     /** Claims and runs chunks until none is left. */
     private void claimChunks() {
-        int n = this.n, grain = this.grain, chunks = this.chunks;
+        int n = this.n, grain = this.grain, share = 4 * threads;
         Body body = this.body;
         int units = (n + grain - 1) / grain;
-        for (int c; (c = nextChunk.getAndIncrement()) < chunks; ) {
-            int from = (int) ((long) units * c / chunks) * grain;
-            int to = Math.min(n, (int) ((long) units * (c + 1) / chunks) * grain);
-            if (from < to) body.run(from, to);
+        for (int from; (from = nextUnit.get()) < units; ) {
+            int size = Math.max(1, (units - from) / share);
+            if (nextUnit.compareAndSet(from, from + size)) body.run(from * grain, Math.min(n, (from + size) * grain));
         }
     }
 

@@ -2,6 +2,10 @@ package glmspark.cpu;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,6 +28,22 @@ class ParallelTest {
                         for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "index " + i + " of " + n + ", grain " + grain + ", " + threads + " threads");
                     }
             }
+    }
+
+    @Test
+    void chunksShrinkAsTheRangeRunsOutSoThreadsFinishWithinAGrain() {
+        try (Parallel p = new Parallel(2)) {
+            List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+            p.run(151552, 64, (from, to) -> chunks.add(new int[]{from, to}));
+            chunks.sort(Comparator.comparingInt(c -> c[0]));
+            int units = (151552 + 63) / 64;
+            assertEquals(units / 8 * 64, chunks.get(0)[1] - chunks.get(0)[0], "the first chunk: an eighth of the range");
+            for (int i = 1; i < chunks.size(); i++)
+                assertTrue(chunks.get(i)[1] - chunks.get(i)[0] <= chunks.get(i - 1)[1] - chunks.get(i - 1)[0], "chunk " + i + " is not smaller");
+            int[] last = chunks.get(chunks.size() - 1);
+            assertEquals(64, last[1] - last[0], "the last chunk: one grain");
+            assertTrue(chunks.size() < 100, chunks.size() + " chunks");
+        }
     }
 
     @Test
