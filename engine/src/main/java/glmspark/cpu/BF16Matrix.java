@@ -91,9 +91,9 @@ public final class BF16Matrix extends MappedMatrix {
         }
         int L = F.length(), bound = F.loopBound(K), tb = Tiling.wideTokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
         float[] w = SCRATCH.get();
-        if (w.length < 4 * KC + L) SCRATCH.set(w = new float[4 * KC + L]);
+        if (w.length < 4 * KC + NativeMemory.LINE_FLOATS) SCRATCH.set(w = new float[4 * KC + NativeMemory.LINE_FLOATS]);
         float[] xa = BLOCK.get();
-        if (xa.length < tb * K + L) BLOCK.set(xa = new float[tb * K + L]);
+        if (xa.length < tb * K + NativeMemory.LINE_FLOATS) BLOCK.set(xa = new float[tb * K + NativeMemory.LINE_FLOATS]);
         float[] acc = ACC.get();
         if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
         // the scratch and a copy of each token block are indexed from a 64-byte line (NativeMemory.alignedIndex)

@@ -74,6 +74,9 @@ public final class NativeMemory {
         }
     }
 
+    /** Floats in a 64-byte line: the most {@link #alignedIndex} returns is one less, so scratch arrays carry this many extra. */
+    public static final int LINE_FLOATS = 64 / Float.BYTES;
+
     /**
      * The first index (0-15) of {@code a} whose element starts a 64-byte line, now (0 where unknown). A heap
      * float[]'s data starts 16 bytes past an 8-byte boundary, so 512-bit loads from index 0 straddle two cache
