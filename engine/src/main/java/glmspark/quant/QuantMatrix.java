@@ -21,7 +21,8 @@ import java.lang.foreign.ValueLayout;
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
  * backend repacks every block type (Q8_0 and Q5_0 into {@link PackedQ8}, Q6_K into {@link PackedQ6K}, Q4_K and Q4_0 into
- * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over.
+ * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over Without AVX-512 (8 or 4 float lanes) nothing is
+ * repacked: decode of the common types goes through {@link QuantDot} (dequantised in registers, no scratch).
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
@@ -91,6 +92,7 @@ public final class QuantMatrix extends MappedMatrix {
         }
         RowPanels packed = this.packed;
         if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
+        else if (T == 1 && QuantDot.supports(type)) QuantDot.decode(type, data, rowBytes, cols, x, y, rowFrom, rowTo);
         else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
 

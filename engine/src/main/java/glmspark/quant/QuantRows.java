@@ -15,8 +15,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Dequantisation of whole blocks straight from a mapped segment into a float array, with 16-lane vectors when
- * the preferred float vector has 16 lanes (AVX-512), else through {@link Quants}' scalar code. Values are the
+ * Dequantisation of whole blocks straight from a mapped segment into a float array: Q4_K, Q6_K and Q5_0 with code
+ * for 16-lane vectors (AVX-512), Q8_0, Q4_0 and the others of these on any lane count (the {@code ...L} methods:
+ * AVX2's 8, NEON's 4; without AVX-512 nothing is repacked and every matmul dequantises here), Q5_K through
+ * {@link Quants}' scalar code. Values are the
  * scalar code's bit for bit: the same float products in the same order (e.g. Q4_K's {@code d1 * q - m1} is a
  * multiply then a subtract, never an fma).
  */
@@ -53,6 +55,30 @@ final class QuantRows {
                 }
             }
         }
+        switch (type) {
+            case Q8_0 -> {
+                for (int i = 0; i < n / 32; i++) q8_0L(seg, src + 34L * i, w, wo + 32 * i);
+                return;
+            }
+            case Q4_0 -> {
+                for (int i = 0; i < n / 32; i++) q4_0L(seg, src + 18L * i, w, wo + 32 * i);
+                return;
+            }
+            case Q5_0 -> {
+                for (int i = 0; i < n / 32; i++) q5_0L(seg, src + 22L * i, w, wo + 32 * i);
+                return;
+            }
+            case Q4_K -> {
+                for (int i = 0; i < n / 256; i++) q4_KL(seg, src + 144L * i, w, wo + 256 * i);
+                return;
+            }
+            case Q6_K -> {
+                for (int i = 0; i < n / 256; i++) q6_KL(seg, src + 210L * i, w, wo + 256 * i);
+                return;
+            }
+            default -> {
+            }
+        }
         int bytes = n / type.blockSize * type.blockBytes;
         byte[] raw = RAW.get();
         if (raw.length < bytes) RAW.set(raw = new byte[bytes]);
@@ -60,7 +86,7 @@ final class QuantRows {
         Quants.dequantize(type, raw, 0, w, wo, n);
     }
 
-    private static float f16(MemorySegment seg, long o) {
+    static float f16(MemorySegment seg, long o) {
         return Float.float16ToFloat(seg.get(F16, o));
     }
 
@@ -167,5 +193,117 @@ final class QuantRows {
         IntVector lo = q.and(0xF).or(h0).sub(16), hi = q.lanewise(VectorOperators.LSHR, 4).and(0xF).or(h1).sub(16);
         ((FloatVector) lo.convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(y, yo);
         ((FloatVector) hi.convertShape(VectorOperators.I2F, F, 0)).mul(d).intoArray(y, yo + 16);
+    }
+
+    // Any lane count L = F.length(): bytes load max(8, L) at a time (there is no 4-byte vector) and widen one
+    // L-lane part at a time into int or float lanes of F's shape.
+    private static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Byte> BL = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * F.length())));
+    private static final int L = F.length();
+    private static final IntVector IOTA_L = IntVector.fromArray(IL, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
+
+    /** Bytes [k, k + L) of the run at {@code o} (k a multiple of L, the run a multiple of 8 bytes), still bytes. */
+    private static ByteVector bytesL(MemorySegment seg, long o, int k) {
+        return ByteVector.fromMemorySegment(BL, seg, o + k - k % BL.length(), ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static int partL(int k) {
+        return k % BL.length() / L;
+    }
+
+    /** Bytes [k, k + L) of the run at {@code o} as unsigned int lanes. */
+    private static IntVector u8L(MemorySegment seg, long o, int k) {
+        return ((IntVector) bytesL(seg, o, k).convertShape(VectorOperators.B2I, IL, partL(k))).and(0xFF);
+    }
+
+    private static FloatVector floatsL(IntVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.I2F, F, 0);
+    }
+
+    // One L-lane weight vector, k a multiple of L inside the block: the dequantisation below and QuantDot's
+    // fused one-token kernels share them, so both give Quants' scalar values bit for bit.
+
+    /** Quants.q8_0: q * d, weights [k, k + L) of the block at o. */
+    static FloatVector q8_0W(MemorySegment seg, long o, int k, float d) {
+        return ((FloatVector) bytesL(seg, o + 2, k).convertShape(VectorOperators.B2F, F, partL(k))).mul(d);
+    }
+
+    /** Quants.q4_0: (nibble - 8) * d; weights [k, k + L) of the low (k < 16) or high nibbles. */
+    static FloatVector q4_0W(MemorySegment seg, long o, int k, float d) {
+        IntVector q = u8L(seg, o + 2, k & 15);
+        return floatsL((k < 16 ? q.and(0xF) : q.lanewise(VectorOperators.LSHR, 4)).sub(8)).mul(d);
+    }
+
+    /** Quants.q5_0: ((nibble | fifth bit << 4) - 16) * d, h the block's 32 fifth bits in every lane. */
+    static FloatVector q5_0W(MemorySegment seg, long o, int k, IntVector h, float d) {
+        IntVector q = u8L(seg, o + 6, k & 15);
+        IntVector b = h.lanewise(VectorOperators.LSHR, IOTA_L.add(k)).and(1).lanewise(VectorOperators.LSHL, 4);
+        return floatsL((k < 16 ? q.and(0xF) : q.lanewise(VectorOperators.LSHR, 4)).or(b).sub(16)).mul(d);
+    }
+
+    static IntVector q5_0High(MemorySegment seg, long o) {
+        return IntVector.broadcast(IL, seg.get(U32, o + 2));
+    }
+
+    /** Quants.q4_K: d1 * nibble - m1 (a multiply, then a subtract); the 32 bytes at q, low or high nibbles. */
+    static FloatVector q4_KW(MemorySegment seg, long q, int k, boolean high, float d1, float m1) {
+        IntVector v = u8L(seg, q, k);
+        return floatsL(high ? v.lanewise(VectorOperators.LSHR, 4) : v.and(0xF)).mul(d1).sub(m1);
+    }
+
+    /** Quants.q4_K's d1 of sub-block is (d = the block's d). */
+    static float q4_KScale(MemorySegment seg, long o, int is) {
+        return f16(seg, o) * scale(seg, o + 4, is);
+    }
+
+    static float q4_KMin(MemorySegment seg, long o, int is) {
+        return f16(seg, o + 2) * min(seg, o + 4, is);
+    }
+
+    /**
+     * Quants.q6_K: (d * sc) * q; quarter p (0-3) of the half block at ql/qh: 4 bits from ql (p odd: the next 32
+     * bytes; p >= 2: the high nibbles), 2 bits from qh at 2 p, minus 32.
+     */
+    static FloatVector q6_KW(MemorySegment seg, long ql, long qh, int k, int p, float scale) {
+        IntVector a = u8L(seg, ql + 32 * (p & 1), k), h = u8L(seg, qh, k);
+        IntVector q = (p < 2 ? a.and(0xF) : a.lanewise(VectorOperators.LSHR, 4))
+                .or(h.lanewise(VectorOperators.LSHR, 2 * p).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+        return floatsL(q).mul(scale);
+    }
+
+    /** Quants.q6_K's d * sc of the 16 weights from k of quarter p of half {@code half}. */
+    static float q6_KScale(MemorySegment seg, long o, int half, int p, int k) {
+        return f16(seg, o + 208) * seg.get(ValueLayout.JAVA_BYTE, o + 192 + 8 * half + 2 * p + k / 16);
+    }
+
+    static void q8_0L(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        for (int k = 0; k < 32; k += L) q8_0W(seg, o, k, d).intoArray(y, yo + k);
+    }
+
+    static void q4_0L(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        for (int k = 0; k < 32; k += L) q4_0W(seg, o, k, d).intoArray(y, yo + k);
+    }
+
+    static void q5_0L(MemorySegment seg, long o, float[] y, int yo) {
+        float d = f16(seg, o);
+        IntVector h = q5_0High(seg, o);
+        for (int k = 0; k < 32; k += L) q5_0W(seg, o, k, h, d).intoArray(y, yo + k);
+    }
+
+    static void q4_KL(MemorySegment seg, long o, float[] y, int yo) {
+        for (int is = 0; is < 8; is++) {
+            float d1 = q4_KScale(seg, o, is), m1 = q4_KMin(seg, o, is);
+            long q = o + 16 + 32 * (is / 2);
+            for (int k = 0; k < 32; k += L) q4_KW(seg, q, k, (is & 1) != 0, d1, m1).intoArray(y, yo + 32 * is + k);
+        }
+    }
+
+    static void q6_KL(MemorySegment seg, long o, float[] y, int yo) {
+        for (int half = 0; half < 2; half++)
+            for (int p = 0; p < 4; p++)
+                for (int k = 0; k < 32; k += L)
+                    q6_KW(seg, o + 64 * half, o + 128 + 32 * half, k, p, q6_KScale(seg, o, half, p, k)).intoArray(y, yo + 128 * half + 32 * p + k);
     }
 }
