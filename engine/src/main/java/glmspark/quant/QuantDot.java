@@ -2,17 +2,21 @@ package glmspark.quant;
 
 import glmspark.cpu.Lanes;
 import glmspark.format.DType;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /**
  * One token (decode) times ggml rows straight from the mapping, where nothing is repacked (no AVX-512: 8 or 4
- * float lanes): each weight vector is dequantised in registers ({@link QuantRows}' per-vector functions) and
- * meets the activation at once, 4 rows at a time so 4 fma chains overlap. Dequantising a chunk into a scratch
- * first and running the register tiles over it stored and reloaded every weight; this reads each once (Q8_0
- * batch-1 decode on a 2-core AVX2 host 3.7 -> 4.8-5.4 tokens/s; docs/cpu-performance.md, "Session 12").
+ * float lanes), for Q8_0, Q4_0, Q4_K and Q6_K: each weight vector is dequantised in registers and meets the
+ * activation at once, 4 rows at a time so 4 fma chains overlap. Dequantising a chunk into a scratch first and
+ * running the register tiles over it stored and reloaded every weight; this reads each once (batch-1 decode on
+ * a 2-core AVX2 host: Q8_0 3.7 -> 4.8-5.4 tokens/s, Q4_K_M 2.1 -> 2.9; docs/cpu-performance.md, "Session 12").
  *
  * <p>The arithmetic is {@link QuantMatrix}'s tiles' exactly: lane i of one accumulator a row takes k = i mod L
  * in order, w = the scalar dequantised value, fma(w, x, acc), then {@link Lanes#sum}; so a row gives the same bits
@@ -22,15 +26,15 @@ final class QuantDot {
 
     private static final VectorSpecies<Float> F = QuantMatrix.F;
     private static final int L = F.length();
+    /** Bytes a QuantRows.BL load holds: L, or 8 where L = 4. */
+    private static final int BLL = QuantRows.BL.length();
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     private QuantDot() {
     }
 
     static boolean supports(DType type) {
-        // Q5_0, Q4_K and Q6_K, written the same way, went past C2's inlining budget (NodeCountInliningCutoff: every
-        // weight vector boxed, 0.7 tokens/s on the Q4_K_M file); they take the tiles with vector dequantisation
-        return type == DType.Q8_0 || type == DType.Q4_0;
+        return type == DType.Q8_0 || type == DType.Q4_0 || type == DType.Q4_K || type == DType.Q6_K;
     }
 
     /** y[j] = row j . x for j in [rowFrom, rowTo); cols a multiple of L. */
@@ -43,6 +47,8 @@ final class QuantDot {
             switch (type) {
                 case Q8_0 -> q8_0(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
                 case Q4_0 -> q4_0(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
+                case Q4_K -> q4_K(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
+                case Q6_K -> q6_K(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
                 default -> throw new IllegalArgumentException(type.toString());
             }
         }
@@ -96,4 +102,82 @@ final class QuantDot {
         put(y, j, g, t);
     }
 
+
+    // Q4_K and Q6_K widen with every Vector API call written here: through QuantRows' per-vector helpers (as
+    // q8_0 and q4_0 do) they went past C2's inlining budget (NodeCountInliningCutoff), every weight vector was
+    // boxed (11 GB a token, Q4_K_M decode 0.7 tokens/s). Same values as QuantRows.q4_KW and q6_KW.
+
+    private static void q4_K(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
+            long o = 144L * blk;
+            for (int is = 0; is < 8; is++) {
+                float d0 = QuantRows.q4_KScale(s, b0 + o, is), d1 = QuantRows.q4_KScale(s, b1 + o, is);
+                float d2 = QuantRows.q4_KScale(s, b2 + o, is), d3 = QuantRows.q4_KScale(s, b3 + o, is);
+                float m0 = QuantRows.q4_KMin(s, b0 + o, is), m1 = QuantRows.q4_KMin(s, b1 + o, is);
+                float m2 = QuantRows.q4_KMin(s, b2 + o, is), m3 = QuantRows.q4_KMin(s, b3 + o, is);
+                long q = o + 16 + 32 * (is / 2);
+                int shift = 4 * (is & 1);
+                for (int k = 0; k < 32; k += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, k0 + 32 * is + k);
+                    long c = q + k - k % BLL;
+                    int part = k % BLL / L;
+                    a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b0 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                    a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b1 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                    a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b2 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
+                    a3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b3 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d3).sub(m3).fma(v, a3);
+                }
+            }
+        }
+        a0.intoArray(t, 0);
+        a1.intoArray(t, L);
+        a2.intoArray(t, 2 * L);
+        a3.intoArray(t, 3 * L);
+        put(y, j, g, t);
+    }
+
+    private static void q6_K(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
+            long o = 210L * blk;
+            for (int half = 0; half < 2; half++)
+                for (int p = 0; p < 4; p++) {
+                    // quarter p: 4 bits from ql (the next 32 bytes for odd p, high nibbles from p = 2), 2 from qh at 2p
+                    long ql = o + 64 * half + 32 * (p & 1), qh = o + 128 + 32 * half;
+                    int low = 4 * (p >> 1), high = 2 * p;
+                    for (int k = 0; k < 32; k += L) {
+                        float s0 = QuantRows.q6_KScale(s, b0 + o, half, p, k), s1 = QuantRows.q6_KScale(s, b1 + o, half, p, k);
+                        float s2 = QuantRows.q6_KScale(s, b2 + o, half, p, k), s3 = QuantRows.q6_KScale(s, b3 + o, half, p, k);
+                        FloatVector v = FloatVector.fromArray(F, x, k0 + 128 * half + 32 * p + k);
+                        long cl = ql + k - k % BLL, ch = qh + k - k % BLL;
+                        int part = k % BLL / L;
+                        IntVector l0 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b0 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        IntVector h0 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b0 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        a0 = ((FloatVector) l0.lanewise(VectorOperators.LSHR, low).and(0xF).or(h0.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(v, a0);
+                        IntVector l1 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b1 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        IntVector h1 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b1 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        a1 = ((FloatVector) l1.lanewise(VectorOperators.LSHR, low).and(0xF).or(h1.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(v, a1);
+                        IntVector l2 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b2 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        IntVector h2 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b2 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        a2 = ((FloatVector) l2.lanewise(VectorOperators.LSHR, low).and(0xF).or(h2.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s2).fma(v, a2);
+                        IntVector l3 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b3 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        IntVector h3 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b3 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
+                        a3 = ((FloatVector) l3.lanewise(VectorOperators.LSHR, low).and(0xF).or(h3.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
+                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s3).fma(v, a3);
+                    }
+                }
+        }
+        a0.intoArray(t, 0);
+        a1.intoArray(t, L);
+        a2.intoArray(t, 2 * L);
+        a3.intoArray(t, 3 * L);
+        put(y, j, g, t);
+    }
 }

@@ -22,7 +22,7 @@ import java.lang.foreign.ValueLayout;
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
  * backend repacks every block type (Q8_0 and Q5_0 into {@link PackedQ8}, Q6_K into {@link PackedQ6K}, Q4_K and Q4_0 into
  * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over Without AVX-512 (8 or 4 float lanes) nothing is
- * repacked: Q8_0 and Q4_0 decode goes through {@link QuantDot} (dequantised in registers, no scratch).
+ * repacked: Q8_0, Q4_0, Q4_K and Q6_K decode goes through {@link QuantDot} (dequantised in registers, no scratch).
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as

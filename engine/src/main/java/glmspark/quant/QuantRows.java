@@ -197,8 +197,8 @@ final class QuantRows {
 
     // Any lane count L = F.length(): bytes load max(8, L) at a time (there is no 4-byte vector) and widen one
     // L-lane part at a time into int or float lanes of F's shape.
-    private static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, F.vectorShape());
-    private static final VectorSpecies<Byte> BL = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * F.length())));
+    static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, F.vectorShape());
+    static final VectorSpecies<Byte> BL = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * F.length())));
     private static final int L = F.length();
     private static final IntVector IOTA_L = IntVector.fromArray(IL, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
 
@@ -220,8 +220,9 @@ final class QuantRows {
         return (FloatVector) q.convertShape(VectorOperators.I2F, F, 0);
     }
 
-    // One L-lane weight vector, k a multiple of L inside the block: the dequantisation below and QuantDot's
-    // fused one-token kernels share them, so both give Quants' scalar values bit for bit.
+    // One L-lane weight vector, k a multiple of L inside the block, Quants' scalar value bit for bit: the
+    // dequantisation below uses them, QuantDot's Q8_0 and Q4_0 kernels too (its Q4_K and Q6_K ones write the
+    // same arithmetic inline, within C2's inlining budget).
 
     /** Quants.q8_0: q * d, weights [k, k + L) of the block at o. */
     static FloatVector q8_0W(MemorySegment seg, long o, int k, float d) {
