@@ -65,7 +65,7 @@ final class QuantDot {
     private static void q8_0(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 32) {
-            long o = (long) 34 * blk;
+            long o = 34L * blk;
             float d0 = QuantRows.f16(s, b0 + o), d1 = QuantRows.f16(s, b1 + o), d2 = QuantRows.f16(s, b2 + o), d3 = QuantRows.f16(s, b3 + o);
             for (int k = 0; k < 32; k += L) {
                 FloatVector v = FloatVector.fromArray(F, x, k0 + k);
@@ -85,7 +85,7 @@ final class QuantDot {
     private static void q4_0(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 32) {
-            long o = (long) 18 * blk;
+            long o = 18L * blk;
             float d0 = QuantRows.f16(s, b0 + o), d1 = QuantRows.f16(s, b1 + o), d2 = QuantRows.f16(s, b2 + o), d3 = QuantRows.f16(s, b3 + o);
             for (int k = 0; k < 32; k += L) {
                 FloatVector v = FloatVector.fromArray(F, x, k0 + k);
@@ -101,7 +101,6 @@ final class QuantDot {
         a3.intoArray(t, 3 * L);
         put(y, j, g, t);
     }
-
 
     // Q4_K and Q6_K widen with every Vector API call written here: through QuantRows' per-vector helpers (as
     // q8_0 and q4_0 do) they went past C2's inlining budget (NodeCountInliningCutoff), every weight vector was
