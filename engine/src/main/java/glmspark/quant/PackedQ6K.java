@@ -82,7 +82,10 @@ final class PackedQ6K extends RowPanels {
                 u3 = FloatVector.fromMemorySegment(F, p, r + 3 * RECORD + 64, ByteOrder.LITTLE_ENDIAN);
             }
             // per row vector the scale of a field at bit 0 and at bit 6
-            FloatVector d0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u0), d1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u1), d2 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r + 32, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u2), d3 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r + 48, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u3);
+            FloatVector d0 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u0);
+            FloatVector d1 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u1);
+            FloatVector d2 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r + 32, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u2);
+            FloatVector d3 = ((FloatVector) ByteVector.fromMemorySegment(B, p, r + 48, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(u3);
             FloatVector s0 = d0.mul(0x1p23f), t0 = d0.mul(0x1p17f), s1 = d1.mul(0x1p23f), t1 = d1.mul(0x1p17f);
             FloatVector s2 = d2.mul(0x1p23f), t2 = d2.mul(0x1p17f), s3 = d3.mul(0x1p23f), t3 = d3.mul(0x1p17f);
             for (int m = 0; m < 3; m++) {

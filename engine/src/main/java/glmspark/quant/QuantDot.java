@@ -143,14 +143,15 @@ final class QuantDot {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
             long o = 210L * blk;
+            float e0 = QuantRows.q6_KD(s, b0 + o), e1 = QuantRows.q6_KD(s, b1 + o), e2 = QuantRows.q6_KD(s, b2 + o), e3 = QuantRows.q6_KD(s, b3 + o);
             for (int half = 0; half < 2; half++)
                 for (int p = 0; p < 4; p++) {
                     // quarter p: 4 bits from ql (the next 32 bytes for odd p, high nibbles from p = 2), 2 from qh at 2p
                     long ql = o + 64 * half + 32 * (p & 1), qh = o + 128 + 32 * half;
                     int low = 4 * (p >> 1), high = 2 * p;
                     for (int k = 0; k < 32; k += L) {
-                        float s0 = QuantRows.q6_KScale(s, b0 + o, half, p, k), s1 = QuantRows.q6_KScale(s, b1 + o, half, p, k);
-                        float s2 = QuantRows.q6_KScale(s, b2 + o, half, p, k), s3 = QuantRows.q6_KScale(s, b3 + o, half, p, k);
+                        float s0 = QuantRows.q6_KScale(s, b0 + o, e0, half, p, k), s1 = QuantRows.q6_KScale(s, b1 + o, e1, half, p, k);
+                        float s2 = QuantRows.q6_KScale(s, b2 + o, e2, half, p, k), s3 = QuantRows.q6_KScale(s, b3 + o, e3, half, p, k);
                         FloatVector v = FloatVector.fromArray(F, x, k0 + 128 * half + 32 * p + k);
                         long cl = ql + k - k % BLL, ch = qh + k - k % BLL;
                         int part = k % BLL / L;

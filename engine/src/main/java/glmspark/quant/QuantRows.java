@@ -37,24 +37,7 @@ final class QuantRows {
 
     /** {@code n} elements (whole blocks) of the blocks at byte {@code src} into {@code w[wo ...]}. */
     static void dequantize(DType type, MemorySegment seg, long src, int n, float[] w, int wo) {
-        if (V16) {
-            switch (type) {
-                case Q4_K -> {
-                    for (int i = 0; i < n / 256; i++) q4_K(seg, src + 144L * i, w, wo + 256 * i);
-                    return;
-                }
-                case Q6_K -> {
-                    for (int i = 0; i < n / 256; i++) q6_K(seg, src + 210L * i, w, wo + 256 * i);
-                    return;
-                }
-                case Q5_0 -> {
-                    for (int i = 0; i < n / 32; i++) q5_0(seg, src + 22L * i, w, wo + 32 * i);
-                    return;
-                }
-                default -> {
-                }
-            }
-        }
+        // Q4_K, Q6_K and Q5_0 have 16-lane code for AVX-512; the ...L methods take any lane count
         switch (type) {
             case Q8_0 -> {
                 for (int i = 0; i < n / 32; i++) q8_0L(seg, src + 34L * i, w, wo + 32 * i);
@@ -65,15 +48,21 @@ final class QuantRows {
                 return;
             }
             case Q5_0 -> {
-                for (int i = 0; i < n / 32; i++) q5_0L(seg, src + 22L * i, w, wo + 32 * i);
+                for (int i = 0; i < n / 32; i++)
+                    if (V16) q5_0(seg, src + 22L * i, w, wo + 32 * i);
+                    else q5_0L(seg, src + 22L * i, w, wo + 32 * i);
                 return;
             }
             case Q4_K -> {
-                for (int i = 0; i < n / 256; i++) q4_KL(seg, src + 144L * i, w, wo + 256 * i);
+                for (int i = 0; i < n / 256; i++)
+                    if (V16) q4_K(seg, src + 144L * i, w, wo + 256 * i);
+                    else q4_KL(seg, src + 144L * i, w, wo + 256 * i);
                 return;
             }
             case Q6_K -> {
-                for (int i = 0; i < n / 256; i++) q6_KL(seg, src + 210L * i, w, wo + 256 * i);
+                for (int i = 0; i < n / 256; i++)
+                    if (V16) q6_K(seg, src + 210L * i, w, wo + 256 * i);
+                    else q6_KL(seg, src + 210L * i, w, wo + 256 * i);
                 return;
             }
             default -> {
@@ -272,9 +261,14 @@ final class QuantRows {
         return floatsL(q).mul(scale);
     }
 
-    /** Quants.q6_K's d * sc of the 16 weights from k of quarter p of half {@code half}. */
-    static float q6_KScale(MemorySegment seg, long o, int half, int p, int k) {
-        return f16(seg, o + 208) * seg.get(ValueLayout.JAVA_BYTE, o + 192 + 8 * half + 2 * p + k / 16);
+    /** Quants.q6_K's d * sc of the 16 weights from k of quarter p of half {@code half}; d = {@link #q6_KD}. */
+    static float q6_KScale(MemorySegment seg, long o, float d, int half, int p, int k) {
+        return d * seg.get(ValueLayout.JAVA_BYTE, o + 192 + 8 * half + 2 * p + k / 16);
+    }
+
+    /** The Q6_K block's d. */
+    static float q6_KD(MemorySegment seg, long o) {
+        return f16(seg, o + 208);
     }
 
     static void q8_0L(MemorySegment seg, long o, float[] y, int yo) {
@@ -302,9 +296,10 @@ final class QuantRows {
     }
 
     static void q6_KL(MemorySegment seg, long o, float[] y, int yo) {
+        float d = q6_KD(seg, o);
         for (int half = 0; half < 2; half++)
             for (int p = 0; p < 4; p++)
                 for (int k = 0; k < 32; k += L)
-                    q6_KW(seg, o + 64 * half, o + 128 + 32 * half, k, p, q6_KScale(seg, o, half, p, k)).intoArray(y, yo + 128 * half + 32 * p + k);
+                    q6_KW(seg, o + 64 * half, o + 128 + 32 * half, k, p, q6_KScale(seg, o, d, half, p, k)).intoArray(y, yo + 128 * half + 32 * p + k);
     }
 }
