@@ -13,10 +13,12 @@ import java.nio.ByteOrder;
 
 /**
  * One token (decode) times ggml rows straight from the mapping, where nothing is repacked (no AVX-512: 8 or 4
- * float lanes), for Q8_0, Q4_0, Q4_K and Q6_K: each weight vector is dequantised in registers and meets the
- * activation at once, 4 rows at a time so 4 fma chains overlap (2 for Q8_0 on 8 lanes, see {@link #q8_0Pair}). Dequantising a chunk into a scratch first and
- * running the register tiles over it stored and reloaded every weight; this reads each once (batch-1 decode on
- * a 2-core AVX2 host: Q8_0 3.7 -> 4.8-5.4 tokens/s, Q4_K_M 2.1 -> 2.9; docs/cpu-performance.md, "Session 12").
+ * float lanes), for Q8_0, Q4_0, Q4_K and Q6_K (Q6_K once prepared goes through {@link ByteRows}): each weight
+ * vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains overlap.
+ * On 8 lanes Q8_0 and Q4_K take 2 rows with a block's (sub-block's) 4 vectors written out instead: no inner loop,
+ * and 4 rows written out go past C2's inlining budget ({@link #q8_0Pair}). Dequantising a chunk into a scratch
+ * first and running the register tiles over it stored and reloaded every weight; this reads each once
+ * (docs/cpu-performance.md, "Session 12" and "Session 13").
  *
  * <p>The arithmetic is {@link QuantMatrix}'s tiles' exactly: lane i of one accumulator a row takes k = i mod L
  * in order, w = the scalar dequantised value, fma(w, x, acc), then {@link Lanes#sum}; so a row gives the same bits
@@ -40,10 +42,14 @@ final class QuantDot {
     /** y[j] = row j . x for j in [rowFrom, rowTo); cols a multiple of L. */
     static void decode(DType type, MemorySegment seg, long rowBytes, int cols, float[] x, float[] y, int rowFrom, int rowTo) {
         float[] t = SUMS.get();
-        if (type == DType.Q8_0 && L == 8) {
+        if (L == 8 && (type == DType.Q8_0 || type == DType.Q4_K)) {
             for (int j = rowFrom; j < rowTo; j += 2) {
                 int g = Math.min(2, rowTo - j);
-                q8_0Pair(seg, j * rowBytes, (j + g - 1) * rowBytes, cols, x, y, j, g, t);
+                long b0 = j * rowBytes, b1 = (j + g - 1) * rowBytes;
+                switch (type) {
+                    case Q8_0 -> q8_0Pair(seg, b0, b1, cols, x, y, j, g, t);
+                    default -> q4_KPair(seg, b0, b1, cols, x, y, j, g, t);
+                }
             }
             return;
         }
@@ -218,6 +224,43 @@ final class QuantDot {
         a1.intoArray(t, L);
         a2.intoArray(t, 2 * L);
         a3.intoArray(t, 3 * L);
+        put(y, j, g, t);
+    }
+
+    private static void q4_KPair(MemorySegment s, long b0, long b1, int K, float[] x, float[] y, int j, int g, float[] t) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
+            long o0 = b0 + 144L * blk, o1 = b1 + 144L * blk;
+            for (int is = 0, kx = k0; is < 8; is++, kx += 32) {
+                float d0 = QuantRows.q4_KScale(s, o0, is), d1 = QuantRows.q4_KScale(s, o1, is);
+                float m0 = QuantRows.q4_KMin(s, o0, is), m1 = QuantRows.q4_KMin(s, o1, is);
+                // the 32 bytes of sub-blocks 2i and 2i + 1: their low nibbles, then their high ones
+                long q0 = o0 + 16 + 32 * (is / 2), q1 = o1 + 16 + 32 * (is / 2);
+                int shift = 4 * (is & 1);
+                FloatVector v = FloatVector.fromArray(F, x, kx);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                v = FloatVector.fromArray(F, x, kx + 8);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0 + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1 + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                v = FloatVector.fromArray(F, x, kx + 16);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0 + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1 + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                v = FloatVector.fromArray(F, x, kx + 24);
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0 + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1 + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+            }
+        }
+        a0.intoArray(t, 0);
+        a1.intoArray(t, L);
         put(y, j, g, t);
     }
 }

@@ -21,8 +21,9 @@ import java.lang.foreign.ValueLayout;
  * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
  * backend repacks every block type (Q8_0 and Q5_0 into {@link PackedQ8}, Q6_K into {@link PackedQ6K}, Q4_K and Q4_0 into
- * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over Without AVX-512 (8 or 4 float lanes) nothing is
- * repacked: Q8_0, Q4_0, Q4_K and Q6_K decode goes through {@link QuantDot} (dequantised in registers, no scratch).
+ * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over. Without AVX-512 (8 or 4 float lanes)
+ * Q6_K is widened to bytes ({@link ByteRows}: its decode kernel, and the tiles dequantise from it); Q8_0, Q4_0 and Q4_K
+ * decode in the file's layout through {@link QuantDot} (dequantised in registers, no scratch).
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
@@ -42,6 +43,8 @@ public final class QuantMatrix extends MappedMatrix {
     private final int rowBytes;
     /** Once prepared for the CPU on AVX-512: the repacked copy (a {@link RowPanels} form) every kernel reads; else null. */
     private volatile RowPanels packed;
+    /** Once prepared for the CPU without AVX-512, for the types it fits: the byte-row copy; else null. */
+    private volatile ByteRows byteRows;
 
     public QuantMatrix(DType type, MemorySegment data, int rows, int cols) {
         long rb = type.rowBytes(cols);
@@ -52,11 +55,14 @@ public final class QuantMatrix extends MappedMatrix {
         this.rowBytes = (int) rb;
     }
 
-    /** On AVX-512: repacks (see the class comment) and releases the file's pages of the original. */
+    /** Repacks (see the class comment) and releases the file's pages of the original. */
     @Override
     public synchronized void prepareForCpu() {
-        if (packed != null || !QuantRows.V16) return;
-        if (PackedQ8.fits(type)) packed = new PackedQ8(type, data, rows, cols);
+        if (packed != null || byteRows != null) return;
+        if (!QuantRows.V16) {
+            if (!ByteRows.fits(type)) return;
+            byteRows = new ByteRows(type, data, rows, cols);
+        } else if (PackedQ8.fits(type)) packed = new PackedQ8(type, data, rows, cols);
         else if (PackedQ6K.fits(type)) packed = new PackedQ6K(type, data, rows, cols);
         else if (PackedQ4.fits(type)) packed = new PackedQ4(type, data, rows, cols);
         else if (PackedWithMins.fits(type)) packed = new PackedWithMins(type, data, rows, cols);
@@ -68,7 +74,8 @@ public final class QuantMatrix extends MappedMatrix {
     @Override
     public long bytes() {
         RowPanels packed = this.packed;
-        return packed != null ? packed.bytes() : super.bytes();
+        ByteRows byteRows = this.byteRows;
+        return packed != null ? packed.bytes() : byteRows != null ? byteRows.bytes() : super.bytes();
     }
 
     public DType type() {
@@ -91,7 +98,9 @@ public final class QuantMatrix extends MappedMatrix {
             return;
         }
         RowPanels packed = this.packed;
+        ByteRows byteRows = this.byteRows;
         if (packed != null) packed.matmul(x, T, y, yStride, rowFrom, rowTo);
+        else if (T == 1 && byteRows != null) byteRows.decode(x, y, rowFrom, rowTo);
         else if (T == 1 && QuantDot.supports(type)) QuantDot.decode(type, data, rowBytes, cols, x, y, rowFrom, rowTo);
         else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
@@ -105,6 +114,7 @@ public final class QuantMatrix extends MappedMatrix {
         if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
         float[] acc = ACC.get();
         if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
+        ByteRows byteRows = this.byteRows;
         for (int t0 = 0; t0 < T; t0 += tb) {
             int t1 = Math.min(T, t0 + tb);
             for (int j = rowFrom; j < rowTo; j += 4) {
@@ -114,7 +124,8 @@ public final class QuantMatrix extends MappedMatrix {
                     for (int r = 0; r < 4; r++) {
                         // rows past the range repeat the last one: computed, never written
                         int row = j + Math.min(r, g - 1);
-                        QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
+                        if (byteRows != null) byteRows.dequantize(row, k0, n, w, r * KC);
+                        else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
                     }
                     WideTiles.block(w, 0, KC, n, x, t0 * K, K, k0, t1 - t0, acc, k0 == 0);
                 }

@@ -1,0 +1,126 @@
+package glmspark.quant;
+
+import glmspark.cpu.Lanes;
+import glmspark.format.DType;
+import glmspark.tensor.NativeMemory;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Q6_K widened at load to one signed byte a weight (q - 32), rows in order, and one float scale (d * sc) per 16
+ * columns after all the quants: for hosts without AVX-512 (8 or 4 float lanes), where taking a weight's 4 + 2
+ * bits apart costs more than reading a whole byte (Q6_K decode in the file's layout ran 1.5 billion weights a
+ * second on one core of a 2.45 GHz EPYC (AVX2); docs/cpu-performance.md, "Session 13"). 1.25 bytes a weight
+ * (the file's 0.82); the file's pages are released once it is built.
+ *
+ * <p>The weight is float(q) * scale, the value {@link Quants#dequantize} gives, and both kernels run QuantMatrix's
+ * arithmetic (lane i of one accumulator a row takes k = i mod L in order), so a row has the same bits on every path.
+ */
+final class ByteRows {
+
+    private static final VectorSpecies<Float> F = QuantMatrix.F;
+    private static final int L = F.length();
+    /** QuantRows.BL: 8 bytes on 8 lanes; on 4 lanes a load holds 2 vectors' bytes. */
+    private static final VectorSpecies<Byte> BL = QuantRows.BL;
+    private static final int BLL = BL.length();
+    private static final int S = 16;
+    private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2 * L]);
+
+    private final MemorySegment p;
+    private final int rows, cols;
+    /** Where the scales start: after rows x cols quants. */
+    private final long scales;
+
+    static boolean fits(DType type) {
+        return type == DType.Q6_K;
+    }
+
+    /** Widens ggml rows of {@code type} (rows x cols) on as many threads as the segment may be read from. */
+    ByteRows(DType type, MemorySegment data, int rows, int cols) {
+        if (!fits(type)) throw new IllegalArgumentException(type + " has no byte-row form");
+        this.rows = rows;
+        this.cols = cols;
+        this.scales = (long) rows * cols;
+        this.p = NativeMemory.allocateLarge(scales + (long) rows * (cols / S) * Float.BYTES);
+        Quants.forEachSubBlock(type, data, rows, cols, 64, (j, g, q, qo, scale, min) -> {
+            long o = (long) j * cols + (long) g * S;
+            for (int i = 0; i < S; i++) p.set(ValueLayout.JAVA_BYTE, o + i, (byte) q[qo + i]);
+            p.set(SCALE, scale(j, g), scale);
+        });
+    }
+
+    private long scale(int row, int g) {
+        return scales + ((long) row * (cols / S) + g) * Float.BYTES;
+    }
+
+    long bytes() {
+        return p.byteSize();
+    }
+
+    /** Columns [k0, k0 + n) of row {@code row} as floats into w[wo ...]; k0 and n multiples of 16. */
+    void dequantize(int row, int k0, int n, float[] w, int wo) {
+        long q = (long) row * cols;
+        for (int k = k0; k < k0 + n; k += S) {
+            float c = p.get(SCALE, scale(row, k / S));
+            for (int i = 0; i < S; i += L) weights(q + k + i, i, c).intoArray(w, wo + k - k0 + i);
+        }
+    }
+
+    /** L weights at quant offset o (i: their column in the sub-block, a multiple of L) times c. */
+    private FloatVector weights(long o, int i, float c) {
+        return ((FloatVector) ByteVector.fromMemorySegment(BL, p, o - i % BLL, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, i % BLL / L)).mul(c);
+    }
+
+    /** y[j] = row j . x for j in [rowFrom, rowTo): 2 rows at a time. */
+    void decode(float[] x, float[] y, int rowFrom, int rowTo) {
+        float[] t = SUMS.get();
+        for (int j = rowFrom; j < rowTo; j += 2) {
+            int g = Math.min(2, rowTo - j);
+            // a lone last row is computed twice, written once
+            if (L == 8) pair8(x, j, j + g - 1, t);
+            else pair(x, j, j + g - 1, t);
+            for (int r = 0; r < g; r++) y[j + r] = Lanes.sum(t, r * L, L);
+        }
+    }
+
+    /** 8 lanes: a sub-block's 2 vectors written out, so the loop runs once per 16 columns with offsets linear in k. */
+    private void pair8(float[] x, int r0, int r1, float[] t) {
+        MemorySegment p = this.p;
+        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int k = 0, u = 0; k < cols; k += S, u += Float.BYTES) {
+            float c0 = p.get(SCALE, s0 + u), c1 = p.get(SCALE, s1 + u);
+            FloatVector v = FloatVector.fromArray(F, x, k);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q0 + k, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q1 + k, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
+            v = FloatVector.fromArray(F, x, k + 8);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q0 + k + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q1 + k + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
+        }
+        a0.intoArray(t, 0);
+        a1.intoArray(t, L);
+    }
+
+    /** Any lane count (4 on NEON). */
+    private void pair(float[] x, int r0, int r1, float[] t) {
+        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int k0 = 0, u = 0; k0 < cols; k0 += S, u += Float.BYTES) {
+            float c0 = p.get(SCALE, s0 + u), c1 = p.get(SCALE, s1 + u);
+            for (int i = 0; i < S; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, k0 + i);
+                a0 = weights(q0 + k0 + i, i, c0).fma(v, a0);
+                a1 = weights(q1 + k0 + i, i, c1).fma(v, a1);
+            }
+        }
+        a0.intoArray(t, 0);
+        a1.intoArray(t, L);
+    }
+}
