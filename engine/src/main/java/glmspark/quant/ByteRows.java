@@ -13,14 +13,16 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Q6_K widened at load to one signed byte a weight (q - 32), rows in order, and one float scale (d * sc) per 16
- * columns after all the quants: for hosts without AVX-512 (8 or 4 float lanes), where taking a weight's 4 + 2
- * bits apart costs more than reading a whole byte (Q6_K decode in the file's layout ran 1.5 billion weights a
- * second on one core of a 2.45 GHz EPYC (AVX2); docs/cpu-performance.md, "Session 13"). 1.25 bytes a weight
- * (the file's 0.82); the file's pages are released once it is built.
+ * Q6_K widened at load to one signed byte a weight (q - 32), rows in order; after all the quants the file's
+ * 8-bit scale sc per 16 columns, then its d per 256 as a float: for hosts without AVX-512 (8 or 4 float lanes),
+ * where taking a weight's 4 + 2 bits apart costs more than reading a whole byte (one core of a 2.45 GHz EPYC with
+ * AVX2: 1.3-1.5 billion weights a second in the file's layout, 6.1-6.7 in this one; docs/cpu-performance.md,
+ * "Session 13"). 1.08 bytes a weight (the file's 0.82; float scales would make it 1.25); the file's pages are
+ * released once it is built.
  *
- * <p>The weight is float(q) * scale, the value {@link Quants#dequantize} gives, and both kernels run QuantMatrix's
- * arithmetic (lane i of one accumulator a row takes k = i mod L in order), so a row has the same bits on every path.
+ * <p>The weight is float(q) * (d * sc), the value {@link Quants#dequantize} gives, and both kernels run
+ * QuantMatrix's arithmetic (lane i of one accumulator a row takes k = i mod L in order), so a row has the same
+ * bits on every path.
  */
 final class ByteRows {
 
@@ -30,13 +32,13 @@ final class ByteRows {
     private static final VectorSpecies<Byte> BL = QuantRows.BL;
     private static final int BLL = BL.length();
     private static final int S = 16;
-    private static final ValueLayout.OfFloat SCALE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat D = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2 * L]);
 
     private final MemorySegment p;
     private final int rows, cols;
-    /** Where the scales start: after rows x cols quants. */
-    private final long scales;
+    /** Where the scales start (after rows x cols quants) and the d values (after rows x cols / 16 scales). */
+    private final long scales, ds;
 
     static boolean fits(DType type) {
         return type == DType.Q6_K;
@@ -48,16 +50,27 @@ final class ByteRows {
         this.rows = rows;
         this.cols = cols;
         this.scales = (long) rows * cols;
-        this.p = NativeMemory.allocateLarge(scales + (long) rows * (cols / S) * Float.BYTES);
+        this.ds = scales + (long) rows * (cols / S);
+        this.p = NativeMemory.allocateLarge(ds + (long) rows * (cols / 256) * Float.BYTES);
+        long rowBytes = type.rowBytes(cols);
         Quants.forEachSubBlock(type, data, rows, cols, 64, (j, g, q, qo, scale, min) -> {
-            long o = (long) j * cols + (long) g * S;
+            long o = (long) j * cols + (long) g * S, block = j * rowBytes + g / 16 * 210L;
             for (int i = 0; i < S; i++) p.set(ValueLayout.JAVA_BYTE, o + i, (byte) q[qo + i]);
-            p.set(SCALE, scale(j, g), scale);
+            byte sc = data.get(ValueLayout.JAVA_BYTE, block + 192 + g % 16);
+            float d = QuantRows.f16(data, block + 208);
+            if (d * sc != scale) throw new IllegalStateException("Q6_K scale of row " + j + ", sub-block " + g + ": " + d * sc + " != " + scale);
+            p.set(ValueLayout.JAVA_BYTE, scales + (long) j * (cols / S) + g, sc);
+            if (g % 16 == 0) p.set(D, d(j, g * S), d);
         });
     }
 
-    private long scale(int row, int g) {
-        return scales + ((long) row * (cols / S) + g) * Float.BYTES;
+    /** Where column k's sub-block scale, and its block's d, of row {@code row} sit. */
+    private long scale(int row, int k) {
+        return scales + (long) row * (cols / S) + k / S;
+    }
+
+    private long d(int row, int k) {
+        return ds + ((long) row * (cols / 256) + k / 256) * Float.BYTES;
     }
 
     long bytes() {
@@ -68,7 +81,7 @@ final class ByteRows {
     void dequantize(int row, int k0, int n, float[] w, int wo) {
         long q = (long) row * cols;
         for (int k = k0; k < k0 + n; k += S) {
-            float c = p.get(SCALE, scale(row, k / S));
+            float c = p.get(D, d(row, k)) * p.get(ValueLayout.JAVA_BYTE, scale(row, k));
             for (int i = 0; i < S; i += L) weights(q + k + i, i, c).intoArray(w, wo + k - k0 + i);
         }
     }
@@ -93,10 +106,11 @@ final class ByteRows {
     /** 8 lanes: a sub-block's 2 vectors written out, so the loop runs once per 16 columns with offsets linear in k. */
     private void pair8(float[] x, int r0, int r1, float[] t) {
         MemorySegment p = this.p;
-        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0);
+        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0), d0 = d(r0, 0), d1 = d(r1, 0);
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int k = 0, u = 0; k < cols; k += S, u += Float.BYTES) {
-            float c0 = p.get(SCALE, s0 + u), c1 = p.get(SCALE, s1 + u);
+        for (int k = 0; k < cols; k += S) {
+            long u = k / S, e = k / 256 * Float.BYTES;
+            float c0 = p.get(D, d0 + e) * p.get(ValueLayout.JAVA_BYTE, s0 + u), c1 = p.get(D, d1 + e) * p.get(ValueLayout.JAVA_BYTE, s1 + u);
             FloatVector v = FloatVector.fromArray(F, x, k);
             a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q0 + k, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
             a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q1 + k, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
@@ -110,10 +124,11 @@ final class ByteRows {
 
     /** Any lane count (4 on NEON). */
     private void pair(float[] x, int r0, int r1, float[] t) {
-        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0);
+        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0), d0 = d(r0, 0), d1 = d(r1, 0);
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int k0 = 0, u = 0; k0 < cols; k0 += S, u += Float.BYTES) {
-            float c0 = p.get(SCALE, s0 + u), c1 = p.get(SCALE, s1 + u);
+        for (int k0 = 0; k0 < cols; k0 += S) {
+            long u = k0 / S, e = k0 / 256 * Float.BYTES;
+            float c0 = p.get(D, d0 + e) * p.get(ValueLayout.JAVA_BYTE, s0 + u), c1 = p.get(D, d1 + e) * p.get(ValueLayout.JAVA_BYTE, s1 + u);
             for (int i = 0; i < S; i += L) {
                 FloatVector v = FloatVector.fromArray(F, x, k0 + i);
                 a0 = weights(q0 + k0 + i, i, c0).fma(v, a0);
