@@ -27,6 +27,12 @@ public final class WideTiles {
      */
     public static void block(float[] w, int wo, int KC, int n, float[] x, int xo, int K, int k0, int tokens, float[] acc, boolean first) {
         int L = F.length(), t = 0;
+        if (L < 16) {
+            // 16 vector registers (AVX2, NEON): 4x6 and 4x4 tiles (24 and 16 accumulators) spill; 4x2 keeps 8 + 4 + 1
+            for (; t + 2 <= tokens; t += 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
+            if (t < tokens) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, t * 4 * L, first);
+            return;
+        }
         for (; t + 6 <= tokens; t += 6) chunk4x6(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
         int rest = tokens - t;
         if (rest >= 4) {
