@@ -58,7 +58,7 @@ final class ByteRows {
             for (int i = 0; i < S; i++) p.set(ValueLayout.JAVA_BYTE, o + i, (byte) q[qo + i]);
             byte sc = data.get(ValueLayout.JAVA_BYTE, block + 192 + g % 16);
             float d = QuantRows.f16(data, block + 208);
-            if (d * sc != scale) throw new IllegalStateException("Q6_K scale of row " + j + ", sub-block " + g + ": " + d * sc + " != " + scale);
+            if (Float.compare(d * sc, scale) != 0) throw new IllegalStateException("Q6_K scale of row " + j + ", sub-block " + g + ": " + d * sc + " != " + scale);
             p.set(ValueLayout.JAVA_BYTE, scales + (long) j * (cols / S) + g, sc);
             if (g % 16 == 0) p.set(D, d(j, g * S), d);
         });
