@@ -1,6 +1,5 @@
 package glmspark.quant;
 
-import glmspark.cpu.Lanes;
 import glmspark.format.DType;
 import glmspark.tensor.NativeMemory;
 import jdk.incubator.vector.ByteVector;
@@ -33,7 +32,6 @@ final class ByteRows {
     private static final int BLL = BL.length();
     private static final int S = 16;
     private static final ValueLayout.OfFloat D = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2 * L]);
 
     private final MemorySegment p;
     private final int rows, cols;
@@ -93,13 +91,13 @@ final class ByteRows {
 
     /** y[j] = row j . x for j in [rowFrom, rowTo): 2 rows at a time. */
     void decode(float[] x, float[] y, int rowFrom, int rowTo) {
-        float[] t = SUMS.get();
+        float[] t = QuantDot.SUMS.get();
         for (int j = rowFrom; j < rowTo; j += 2) {
             int g = Math.min(2, rowTo - j);
             // a lone last row is computed twice, written once
             if (L == 8) pair8(x, j, j + g - 1, t);
             else pair(x, j, j + g - 1, t);
-            for (int r = 0; r < g; r++) y[j + r] = Lanes.sum(t, r * L, L);
+            QuantDot.put(y, j, g, t);
         }
     }
 

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
 
 /**
  * One token (decode) times ggml rows straight from the mapping, where nothing is repacked (no AVX-512: 8 or 4
- * float lanes), for Q8_0, Q4_0, Q4_K and Q6_K (Q6_K once prepared goes through {@link ByteRows}): each weight
+ * float lanes), for Q8_0, Q4_0 and Q4_K (Q6_K is widened to {@link ByteRows} when prepared): each weight
  * vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains overlap.
  * On 8 lanes Q8_0 and Q4_K take 2 rows with a block's (sub-block's) 4 vectors written out instead: no inner loop,
  * and 4 rows written out go past C2's inlining budget ({@link #q8_0Pair}). Dequantising a chunk into a scratch
@@ -30,13 +30,13 @@ final class QuantDot {
     private static final int L = F.length();
     /** Bytes a QuantRows.BL load holds: L, or 8 where L = 4. */
     private static final int BLL = QuantRows.BL.length();
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
+    static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
 
     private QuantDot() {
     }
 
     static boolean supports(DType type) {
-        return type == DType.Q8_0 || type == DType.Q4_0 || type == DType.Q4_K || type == DType.Q6_K;
+        return type == DType.Q8_0 || type == DType.Q4_0 || type == DType.Q4_K;
     }
 
     /** y[j] = row j . x for j in [rowFrom, rowTo); cols a multiple of L. */
@@ -61,7 +61,6 @@ final class QuantDot {
                 case Q8_0 -> q8_0(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
                 case Q4_0 -> q4_0(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
                 case Q4_K -> q4_K(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
-                case Q6_K -> q6_K(seg, b0, b1, b2, b3, cols, x, y, j, g, t);
                 default -> throw new IllegalArgumentException(type.toString());
             }
         }
@@ -71,7 +70,7 @@ final class QuantDot {
      * The first g of the 4 rows' lane sums (the accumulators stored in t) into y[j ...]. The kernels store their
      * vectors themselves: passed to a method C2 does not inline, they would be boxed (megabytes a token).
      */
-    private static void put(float[] y, int j, int g, float[] t) {
+    static void put(float[] y, int j, int g, float[] t) {
         for (int r = 0; r < g; r++) y[j + r] = Lanes.sum(t, r * L, L);
     }
 
@@ -148,9 +147,9 @@ final class QuantDot {
         put(y, j, g, t);
     }
 
-    // Q4_K and Q6_K widen with every Vector API call written here: through QuantRows' per-vector helpers (as
-    // q8_0 and q4_0 do) they went past C2's inlining budget (NodeCountInliningCutoff), every weight vector was
-    // boxed (11 GB a token, Q4_K_M decode 0.7 tokens/s). Same values as QuantRows.q4_KW and q6_KW.
+    // Q4_K widens with every Vector API call written here: through QuantRows' per-vector helpers (as q8_0 and
+    // q4_0 do) it went past C2's inlining budget (NodeCountInliningCutoff), every weight vector was boxed (11 GB a
+    // token, Q4_K_M decode 0.7 tokens/s). Same values as QuantRows.q4_KW.
 
     private static void q4_K(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
@@ -177,48 +176,6 @@ final class QuantDot {
                             .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d3).sub(m3).fma(v, a3);
                 }
             }
-        }
-        a0.intoArray(t, 0);
-        a1.intoArray(t, L);
-        a2.intoArray(t, 2 * L);
-        a3.intoArray(t, 3 * L);
-        put(y, j, g, t);
-    }
-
-    private static void q6_K(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
-            long o = 210L * blk;
-            float e0 = QuantRows.q6_KD(s, b0 + o), e1 = QuantRows.q6_KD(s, b1 + o), e2 = QuantRows.q6_KD(s, b2 + o), e3 = QuantRows.q6_KD(s, b3 + o);
-            for (int half = 0; half < 2; half++)
-                for (int p = 0; p < 4; p++) {
-                    // quarter p: 4 bits from ql (the next 32 bytes for odd p, high nibbles from p = 2), 2 from qh at 2p
-                    long ql = o + 64 * half + 32 * (p & 1), qh = o + 128 + 32 * half;
-                    int low = 4 * (p >> 1), high = 2 * p;
-                    for (int k = 0; k < 32; k += L) {
-                        float s0 = QuantRows.q6_KScale(s, b0 + o, e0, half, p, k), s1 = QuantRows.q6_KScale(s, b1 + o, e1, half, p, k);
-                        float s2 = QuantRows.q6_KScale(s, b2 + o, e2, half, p, k), s3 = QuantRows.q6_KScale(s, b3 + o, e3, half, p, k);
-                        FloatVector v = FloatVector.fromArray(F, x, k0 + 128 * half + 32 * p + k);
-                        long cl = ql + k - k % BLL, ch = qh + k - k % BLL;
-                        int part = k % BLL / L;
-                        IntVector l0 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b0 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        IntVector h0 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b0 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        a0 = ((FloatVector) l0.lanewise(VectorOperators.LSHR, low).and(0xF).or(h0.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s0).fma(v, a0);
-                        IntVector l1 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b1 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        IntVector h1 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b1 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        a1 = ((FloatVector) l1.lanewise(VectorOperators.LSHR, low).and(0xF).or(h1.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s1).fma(v, a1);
-                        IntVector l2 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b2 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        IntVector h2 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b2 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        a2 = ((FloatVector) l2.lanewise(VectorOperators.LSHR, low).and(0xF).or(h2.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s2).fma(v, a2);
-                        IntVector l3 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b3 + cl, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        IntVector h3 = ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b3 + ch, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part)).and(0xFF);
-                        a3 = ((FloatVector) l3.lanewise(VectorOperators.LSHR, low).and(0xF).or(h3.lanewise(VectorOperators.LSHR, high).and(3).lanewise(VectorOperators.LSHL, 4))
-                                .sub(32).convertShape(VectorOperators.I2F, F, 0)).mul(s3).fma(v, a3);
-                    }
-                }
         }
         a0.intoArray(t, 0);
         a1.intoArray(t, L);

@@ -254,7 +254,7 @@ final class QuantRows {
      * Quants.q6_K: (d * sc) * q; quarter p (0-3) of the half block at ql/qh: 4 bits from ql (p odd: the next 32
      * bytes; p >= 2: the high nibbles), 2 bits from qh at 2 p, minus 32.
      */
-    static FloatVector q6_KW(MemorySegment seg, long ql, long qh, int k, int p, float scale) {
+    private static FloatVector q6_KW(MemorySegment seg, long ql, long qh, int k, int p, float scale) {
         IntVector a = u8L(seg, ql + 32 * (p & 1), k), h = u8L(seg, qh, k);
         IntVector q = (p < 2 ? a.and(0xF) : a.lanewise(VectorOperators.LSHR, 4))
                 .or(h.lanewise(VectorOperators.LSHR, 2 * p).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
@@ -262,12 +262,12 @@ final class QuantRows {
     }
 
     /** Quants.q6_K's d * sc of the 16 weights from k of quarter p of half {@code half}; d = {@link #q6_KD}. */
-    static float q6_KScale(MemorySegment seg, long o, float d, int half, int p, int k) {
+    private static float q6_KScale(MemorySegment seg, long o, float d, int half, int p, int k) {
         return d * seg.get(ValueLayout.JAVA_BYTE, o + 192 + 8 * half + 2 * p + k / 16);
     }
 
     /** The Q6_K block's d. */
-    static float q6_KD(MemorySegment seg, long o) {
+    private static float q6_KD(MemorySegment seg, long o) {
         return f16(seg, o + 208);
     }
 
