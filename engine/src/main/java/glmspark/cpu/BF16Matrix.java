@@ -109,7 +109,7 @@ public final class BF16Matrix extends MappedMatrix {
                 for (int k0 = 0; k0 < bound; k0 += KC) {
                     int n = Math.min(KC, bound - k0);
                     widen(j, k0, n, KC, w, wb);
-                    WideTiles.block(w, wb, KC, n, xa, xb, K, k0, t1 - t0, acc, k0 == 0);
+                    WideTiles.block(w, wb, KC, n, xa, xb, K, k0, t1 - t0, acc, 0, k0 == 0);
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < 4; r++) {

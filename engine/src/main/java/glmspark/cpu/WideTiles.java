@@ -23,29 +23,29 @@ public final class WideTiles {
      * {@code tokens} activation rows (the first at x[xo], row stride K) over part [0, n) of the k-chunk starting
      * at column k0, against 4 weight rows at w[wo ...] (row stride KC): 4x6 tiles, then the rest (1..5 tokens)
      * in at most two narrower tiles (a 4x1 tile needs 5 loads per 4 FMAs, a 4x6 one 10 per 24). acc holds token
-     * t's 4 rows at t * 4 * L.
+     * t's 4 rows at ao + t * 4 * L.
      */
-    public static void block(float[] w, int wo, int KC, int n, float[] x, int xo, int K, int k0, int tokens, float[] acc, boolean first) {
+    public static void block(float[] w, int wo, int KC, int n, float[] x, int xo, int K, int k0, int tokens, float[] acc, int ao, boolean first) {
         int L = F.length(), t = 0;
         if (L < 16) {
             // 16 vector registers (AVX2, NEON): 4x6 and 4x4 tiles (24 and 16 accumulators) spill; 4x2 keeps 8 + 4 + 1
-            for (; t + 2 <= tokens; t += 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
-            if (t < tokens) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, t * 4 * L, first);
+            for (; t + 2 <= tokens; t += 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+            if (t < tokens) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, ao + t * 4 * L, first);
             return;
         }
-        for (; t + 6 <= tokens; t += 6) chunk4x6(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
+        for (; t + 6 <= tokens; t += 6) chunk4x6(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
         int rest = tokens - t;
         if (rest >= 4) {
-            chunk4x4(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
+            chunk4x4(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
             t += 4;
             rest -= 4;
         } else if (rest == 3) {
-            chunk4x3(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
+            chunk4x3(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
             t += 3;
             rest = 0;
         }
-        if (rest == 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, t * 4 * L, first);
-        else if (rest == 1) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, t * 4 * L, first);
+        if (rest == 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+        else if (rest == 1) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, ao + t * 4 * L, first);
     }
 
     /**
@@ -232,7 +232,25 @@ public final class WideTiles {
             a21 = FloatVector.fromArray(F, acc, ao + 6 * L);
             a31 = FloatVector.fromArray(F, acc, ao + 7 * L);
         }
-        for (int k = 0; k < n; k += L) {
+        int k = 0, n2 = n & -(2 * L);
+        // two steps a trip: C2 unrolls a one-step loop 4 times and spills its hoisted loads to the stack (one core,
+        // TileBenchmark.tile4x2: 47-53 against 60-67 GFLOP/s)
+        for (; k < n2; k += 2 * L) {
+            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
+            FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
+            FloatVector v;
+            v = FloatVector.fromArray(F, x, x0 + k);
+            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
+            v = FloatVector.fromArray(F, x, x1 + k);
+            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
+            r0 = FloatVector.fromArray(F, w, w0 + k + L); r1 = FloatVector.fromArray(F, w, w1 + k + L);
+            r2 = FloatVector.fromArray(F, w, w2 + k + L); r3 = FloatVector.fromArray(F, w, w3 + k + L);
+            v = FloatVector.fromArray(F, x, x0 + k + L);
+            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
+            v = FloatVector.fromArray(F, x, x1 + k + L);
+            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
+        }
+        for (; k < n; k += L) {
             FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
             FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
             FloatVector v;

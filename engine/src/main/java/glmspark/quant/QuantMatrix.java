@@ -18,7 +18,7 @@ import java.lang.foreign.ValueLayout;
  * <p>Dequantise a tile once, use it for every activation row: per group of 4 weight rows, k runs in chunks of
  * {@link #K_CHUNK} columns (whole blocks); the chunk is dequantised straight from the mapping with vector code
  * ({@link QuantRows}) into a per-thread float scratch (16 KiB, L1) and meets every activation row of a token
- * block (kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
+ * block (that chunk of them kept in L2) in {@link WideTiles}' register tiles (shared with the bf16 kernel). Decode
  * (T = 1) takes the same path: the scratch round trip is in L1, the weights are read once. On AVX-512 the CPU
  * backend repacks every block type (Q8_0 and Q5_0 into {@link PackedQ8}, Q6_K into {@link PackedQ6K}, Q4_K and Q4_0 into
  * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over. Without AVX-512 (8 or 4 float lanes)
@@ -34,8 +34,8 @@ public final class QuantMatrix extends MappedMatrix {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     /** Columns dequantised per chunk: 4 rows x 1024 floats = 16 KiB; a multiple of every block size. */
     static final int K_CHUNK = 1024;
-    /** Activation bytes a token block may hold (about half a 1 MiB L2). */
-    static final int ACTIVATION_BLOCK_BYTES = 512 * 1024;
+    /** Tokens whose accumulators a row group keeps across k-chunks, and the rows of a group (256 KiB of them on 8 lanes). */
+    static final int TOKEN_BLOCK = 64, ROW_GROUP = 128;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> ACC = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -105,32 +105,41 @@ public final class QuantMatrix extends MappedMatrix {
         else tiles(x, T, y, yStride, rowFrom, rowTo);
     }
 
-    /** Dequantised 4-row k-chunks against every activation row of a token block (see the class comment). */
+    /**
+     * Dequantised 4-row k-chunks against a token block (see the class comment). k-chunks run outside the rows of a
+     * row group, so only the block's current chunk of activations (64 tokens x 1024 columns, 256 KiB) has to stay
+     * in L2 while the group's accumulators (128 rows x 64 tokens x L floats) wait in cache between chunks: the
+     * whole token block (512 KiB at K = 4096, all of a 512 KiB L2) read again for every 4 rows came from L3.
+     */
     private void tiles(float[] x, int T, float[] y, int yStride, int rowFrom, int rowTo) {
         int K = cols, L = F.length();
-        int KC = Math.min(K_CHUNK, K);
-        int tb = Math.min(Math.max(4, ACTIVATION_BLOCK_BYTES / (K * Float.BYTES) / 4 * 4), Math.max(4, T));
+        int KC = Math.min(K_CHUNK, K), tb = Math.min(TOKEN_BLOCK, T);
         float[] w = SCRATCH.get();
         if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
         float[] acc = ACC.get();
-        if (acc.length < 4 * L * tb) ACC.set(acc = new float[4 * L * tb]);
+        if (acc.length < ROW_GROUP * L * tb) ACC.set(acc = new float[ROW_GROUP * L * tb]);
         ByteRows byteRows = this.byteRows;
         for (int t0 = 0; t0 < T; t0 += tb) {
             int t1 = Math.min(T, t0 + tb);
-            for (int j = rowFrom; j < rowTo; j += 4) {
-                int g = Math.min(4, rowTo - j);
+            for (int j0 = rowFrom; j0 < rowTo; j0 += ROW_GROUP) {
+                int j1 = Math.min(rowTo, j0 + ROW_GROUP);
                 for (int k0 = 0; k0 < K; k0 += KC) {
                     int n = Math.min(KC, K - k0);
-                    for (int r = 0; r < 4; r++) {
-                        // rows past the range repeat the last one: computed, never written
-                        int row = j + Math.min(r, g - 1);
-                        if (byteRows != null) byteRows.dequantize(row, k0, n, w, r * KC);
-                        else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
+                    for (int j = j0; j < j1; j += 4) {
+                        int g = Math.min(4, j1 - j);
+                        for (int r = 0; r < 4; r++) {
+                            // rows past the range repeat the last one: computed, never written
+                            int row = j + Math.min(r, g - 1);
+                            if (byteRows != null) byteRows.dequantize(row, k0, n, w, r * KC);
+                            else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
+                        }
+                        // acc: [row quad][token][row of the quad][L lanes]
+                        WideTiles.block(w, 0, KC, n, x, t0 * K, K, k0, t1 - t0, acc, (j - j0) * tb * L, k0 == 0);
                     }
-                    WideTiles.block(w, 0, KC, n, x, t0 * K, K, k0, t1 - t0, acc, k0 == 0);
                 }
-                for (int t = t0; t < t1; t++)
-                    for (int r = 0; r < g; r++) y[t * yStride + j + r] = Lanes.sum(acc, ((t - t0) * 4 + r) * L, L);
+                for (int j = j0; j < j1; j++)
+                    for (int t = t0; t < t1; t++)
+                        y[t * yStride + j] = Lanes.sum(acc, ((j - j0) / 4 * tb * 4 + (t - t0) * 4 + (j - j0) % 4) * L, L);
             }
         }
     }

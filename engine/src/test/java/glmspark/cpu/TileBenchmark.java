@@ -51,4 +51,11 @@ public class TileBenchmark {
         WideTiles.chunk4x6(w, 0, kc, kc, x, shift, kc, acc, 0, false);
         return acc[0];
     }
+
+    /** The tile 16-register hosts (AVX2, NEON) use: GFLOP/s = 2 * 4 * 2 * kc / time. */
+    @Benchmark
+    public float tile4x2() {
+        WideTiles.chunk4x2(w, 0, kc, kc, x, shift, kc, acc, 0, false);
+        return acc[0];
+    }
 }

@@ -92,4 +92,33 @@ public class QuantMatrixTest {
             assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOfRange(w, 5 * cols, 6 * cols)), java.util.Arrays.toString(row));
         }
     }
+
+    /**
+     * More rows than a row group (128) and more tokens than a token block (64), split inside a group: every
+     * element has the bits of the same row and token computed one token at a time.
+     */
+    @ParameterizedTest(name = "{0}, prepared for the CPU: {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"Q8_0,false", "Q6_K,true", "Q4_K,false"})
+    void rowGroupsAndTokenBlocksKeepEveryElementsBits(DType type, boolean prepared) {
+        int rows = 133, cols = 1280, T = 70;
+        byte[] raw = randomBlocks(type, rows, cols, 7);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(raw.length);
+            MemorySegment.copy(raw, 0, seg, ValueLayout.JAVA_BYTE, 0, raw.length);
+            QuantMatrix m = new QuantMatrix(type, seg, rows, cols);
+            if (prepared) m.prepareForCpu();
+            Random r = new Random(3);
+            float[] x = new float[T * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            float[] y = new float[T * rows];
+            m.matmul(x, T, y, rows, 0, 61);
+            m.matmul(x, T, y, rows, 61, rows);
+            for (int t = 0; t < T; t++) {
+                float[] y1 = new float[rows];
+                m.matmul(java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, y1, rows, 0, rows);
+                for (int j = 0; j < rows; j++)
+                    assertEquals(Float.floatToIntBits(y1[j]), Float.floatToIntBits(y[t * rows + j]), type + " y[" + t + "][" + j + "]");
+            }
+        }
+    }
 }
