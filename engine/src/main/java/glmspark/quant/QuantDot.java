@@ -190,9 +190,12 @@ final class QuantDot {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
             long o0 = b0 + 144L * blk, o1 = b1 + 144L * blk;
+            // the block's scales and mins in t (free until the lane sums): 6-bit fields one at a time cost
+            // about as many instructions as the sub-block's weights
+            QuantRows.q4_KScales8(s, o0, t, 0);
+            QuantRows.q4_KScales8(s, o1, t, 16);
             for (int is = 0, kx = k0; is < 8; is++, kx += 32) {
-                float d0 = QuantRows.q4_KScale(s, o0, is), d1 = QuantRows.q4_KScale(s, o1, is);
-                float m0 = QuantRows.q4_KMin(s, o0, is), m1 = QuantRows.q4_KMin(s, o1, is);
+                float d0 = t[is], m0 = t[8 + is], d1 = t[16 + is], m1 = t[24 + is];
                 // the 32 bytes of sub-blocks 2i and 2i + 1: their low nibbles, then their high ones
                 long q0 = o0 + 16 + 32 * (is / 2), q1 = o1 + 16 + 32 * (is / 2);
                 int shift = 4 * (is & 1);

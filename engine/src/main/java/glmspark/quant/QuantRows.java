@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -248,6 +249,27 @@ final class QuantRows {
 
     static float q4_KMin(MemorySegment seg, long o, int is) {
         return f16(seg, o + 2) * min(seg, o + 4, is);
+    }
+
+    /** Lanes 0-3 of 8. */
+    private static final VectorMask<Integer> LOW4 = VectorMask.fromLong(IL, 0xF);
+
+    /**
+     * On 8 lanes: the Q4_K block at o's 8 scales d * sc into y[yo ...] and its 8 mins dmin * m into y[yo + 8 ...],
+     * the values {@link #q4_KScale} and {@link #q4_KMin} give, from three 8-byte loads instead of byte by byte.
+     * With s = the 12 scale bytes at o + 4: sc = s[j] & 63 and m = s[j + 4] & 63 for j < 4, else sc = (s[j + 4] & 15)
+     * | (s[j - 4] >> 6) << 4 and m = s[j + 4] >> 4 | (s[j] >> 6) << 4.
+     */
+    static void q4_KScales8(MemorySegment seg, long o, float[] y, int yo) {
+        IntVector a = u8x8(seg, o + 4), b = u8x8(seg, o + 8), c = u8x8(seg, o); // lane j: s[j], s[j + 4], s[j - 4]
+        IntVector sc = b.and(0xF).or(c.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).blend(a.and(63), LOW4);
+        IntVector m = b.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).blend(b.and(63), LOW4);
+        ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o)).intoArray(y, yo);
+        ((FloatVector) m.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o + 2)).intoArray(y, yo + 8);
+    }
+
+    private static IntVector u8x8(MemorySegment seg, long o) {
+        return ((IntVector) ByteVector.fromMemorySegment(BL, seg, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IL, 0)).and(0xFF);
     }
 
     /**
