@@ -261,15 +261,15 @@ final class QuantRows {
      * | (s[j - 4] >> 6) << 4 and m = s[j + 4] >> 4 | (s[j] >> 6) << 4.
      */
     static void q4_KScales8(MemorySegment seg, long o, float[] y, int yo) {
-        IntVector a = u8x8(seg, o + 4), b = u8x8(seg, o + 8), c = u8x8(seg, o); // lane j: s[j], s[j + 4], s[j - 4]
+        // lane j: s[j], s[j + 4], s[j - 4]; written out: a helper returning a vector, when C2's budget leaves it
+        // out of line, boxes it (70 MB a token)
+        IntVector a = ((IntVector) ByteVector.fromMemorySegment(BL, seg, o + 4, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IL, 0)).and(0xFF);
+        IntVector b = ((IntVector) ByteVector.fromMemorySegment(BL, seg, o + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IL, 0)).and(0xFF);
+        IntVector c = ((IntVector) ByteVector.fromMemorySegment(BL, seg, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IL, 0)).and(0xFF);
         IntVector sc = b.and(0xF).or(c.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).blend(a.and(63), LOW4);
         IntVector m = b.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).blend(b.and(63), LOW4);
         ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o)).intoArray(y, yo);
         ((FloatVector) m.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o + 2)).intoArray(y, yo + 8);
-    }
-
-    private static IntVector u8x8(MemorySegment seg, long o) {
-        return ((IntVector) ByteVector.fromMemorySegment(BL, seg, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IL, 0)).and(0xFF);
     }
 
     /**
