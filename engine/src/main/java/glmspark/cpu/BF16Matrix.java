@@ -91,7 +91,7 @@ public final class BF16Matrix extends MappedMatrix {
         }
         int L = F.length(), bound = F.loopBound(K), tb = Tiling.wideTokenBlock(K, T), KC = Math.min(Tiling.K_CHUNK, bound);
         float[] w = SCRATCH.get();
-        if (w.length < 4 * KC + NativeMemory.LINE_FLOATS) SCRATCH.set(w = new float[4 * KC + NativeMemory.LINE_FLOATS]);
+        if (w.length < 4 * WideTiles.ROW_STRIDE + NativeMemory.LINE_FLOATS) SCRATCH.set(w = new float[4 * WideTiles.ROW_STRIDE + NativeMemory.LINE_FLOATS]);
         float[] xa = BLOCK.get();
         if (xa.length < tb * K + NativeMemory.LINE_FLOATS) BLOCK.set(xa = new float[tb * K + NativeMemory.LINE_FLOATS]);
         float[] acc = ACC.get();
@@ -108,8 +108,8 @@ public final class BF16Matrix extends MappedMatrix {
             for (; j + 4 <= rowTo; j += 4) {
                 for (int k0 = 0; k0 < bound; k0 += KC) {
                     int n = Math.min(KC, bound - k0);
-                    widen(j, k0, n, KC, w, wb);
-                    WideTiles.block(w, wb, KC, n, xa, xb, K, k0, t1 - t0, acc, 0, k0 == 0);
+                    widen(j, k0, n, w, wb);
+                    WideTiles.block(w, wb, n, xa, xb, K, k0, t1 - t0, acc, 0, k0 == 0);
                 }
                 for (int t = t0; t < t1; t++)
                     for (int r = 0; r < 4; r++) {
@@ -122,11 +122,11 @@ public final class BF16Matrix extends MappedMatrix {
         }
     }
 
-    /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w[wb ...] (row stride KC); n is a multiple of L. */
-    private void widen(int j, int k0, int n, int KC, float[] w, int wb) {
+    /** Columns [k0, k0 + n) of rows [j, j + 4) as float32 into w[wb ...] (row stride WideTiles.ROW_STRIDE); n is a multiple of L. */
+    private void widen(int j, int k0, int n, float[] w, int wb) {
         for (int r = 0; r < 4; r++) {
             long base = ((long) (j + r) * cols + k0) * BYTES;
-            for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, wb + r * KC + i);
+            for (int i = 0; i < n; i += S.length()) load(data, base + (long) i * BYTES).intoArray(w, wb + r * WideTiles.ROW_STRIDE + i);
         }
     }
 

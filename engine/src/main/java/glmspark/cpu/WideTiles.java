@@ -15,47 +15,53 @@ import jdk.incubator.vector.VectorSpecies;
 public final class WideTiles {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Row stride of the 4 weight rows the tiles read. A constant, so C2 addresses the 4 rows from one base
+     * register: with the stride a parameter, 4 row bases, 2 activation rows and the counters did not fit the
+     * registers (4x2 tile alone on one core of the AVX2 host: 41-45 against 52-59 GFLOP/s).
+     */
+    public static final int ROW_STRIDE = Tiling.K_CHUNK;
 
     private WideTiles() {
     }
 
     /**
      * {@code tokens} activation rows (the first at x[xo], row stride K) over part [0, n) of the k-chunk starting
-     * at column k0, against 4 weight rows at w[wo ...] (row stride KC): 4x6 tiles, then the rest (1..5 tokens)
+     * at column k0, against 4 weight rows at w[wo ...] (row stride ROW_STRIDE): 4x6 tiles, then the rest (1..5 tokens)
      * in at most two narrower tiles (a 4x1 tile needs 5 loads per 4 FMAs, a 4x6 one 10 per 24). acc holds token
      * t's 4 rows at ao + t * 4 * L.
      */
-    public static void block(float[] w, int wo, int KC, int n, float[] x, int xo, int K, int k0, int tokens, float[] acc, int ao, boolean first) {
+    public static void block(float[] w, int wo, int n, float[] x, int xo, int K, int k0, int tokens, float[] acc, int ao, boolean first) {
         int L = F.length(), t = 0;
         if (L < 16) {
             // 16 vector registers (AVX2, NEON): 4x6 and 4x4 tiles (24 and 16 accumulators) spill; 4x2 keeps 8 + 4 + 1
-            for (; t + 2 <= tokens; t += 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
-            if (t < tokens) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, ao + t * 4 * L, first);
+            for (; t + 2 <= tokens; t += 2) chunk4x2(w, wo, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+            if (t < tokens) chunk4x1(w, wo, n, x, xo + t * K + k0, acc, ao + t * 4 * L, first);
             return;
         }
-        for (; t + 6 <= tokens; t += 6) chunk4x6(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+        for (; t + 6 <= tokens; t += 6) chunk4x6(w, wo, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
         int rest = tokens - t;
         if (rest >= 4) {
-            chunk4x4(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+            chunk4x4(w, wo, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
             t += 4;
             rest -= 4;
         } else if (rest == 3) {
-            chunk4x3(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+            chunk4x3(w, wo, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
             t += 3;
             rest = 0;
         }
-        if (rest == 2) chunk4x2(w, wo, KC, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
-        else if (rest == 1) chunk4x1(w, wo, KC, n, x, xo + t * K + k0, acc, ao + t * 4 * L, first);
+        if (rest == 2) chunk4x2(w, wo, n, x, xo + t * K + k0, K, acc, ao + t * 4 * L, first);
+        else if (rest == 1) chunk4x1(w, wo, n, x, xo + t * K + k0, acc, ao + t * 4 * L, first);
     }
 
     /**
-     * Part [0, n) of a k-chunk (n a multiple of L): 4 rows of w (row stride KC) times activation rows xo,
+     * Part [0, n) of a k-chunk (n a multiple of L): 4 rows of w (row stride ROW_STRIDE) times activation rows xo,
      * xo+K, xo+2K, xo+3K. The 16 accumulators live in acc[ao ...] between chunks (zero when {@code first}):
      * spilling a vector and reloading it keeps every lane's sum exactly as in one long loop.
      * acc layout: [token 0..3][row 0..3][L lanes].
      */
-    static void chunk4x4(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
+    static void chunk4x4(float[] w, int wo, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + ROW_STRIDE, w2 = wo + 2 * ROW_STRIDE, w3 = wo + 3 * ROW_STRIDE;
         int x0 = xo, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K;
         FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
         if (first) {
@@ -91,8 +97,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 with 6 activation rows (24 accumulators): acc layout [token 0..5][row 0..3][L lanes]. */
-    static void chunk4x6(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
+    static void chunk4x6(float[] w, int wo, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + ROW_STRIDE, w2 = wo + 2 * ROW_STRIDE, w3 = wo + 3 * ROW_STRIDE;
         int x0 = xo, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K, x4 = x3 + K, x5 = x4 + K;
         FloatVector a00, a10, a20, a30, a01, a11, a21, a31, a02, a12, a22, a32, a03, a13, a23, a33, a04, a14, a24, a34, a05, a15, a25, a35;
         if (first) {
@@ -168,8 +174,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 with 3 activation rows (12 accumulators): acc layout [token 0..2][row 0..3][L lanes]. */
-    static void chunk4x3(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
+    static void chunk4x3(float[] w, int wo, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + ROW_STRIDE, w2 = wo + 2 * ROW_STRIDE, w3 = wo + 3 * ROW_STRIDE;
         int x0 = xo, x1 = x0 + K, x2 = x1 + K;
         FloatVector a00, a10, a20, a30, a01, a11, a21, a31, a02, a12, a22, a32;
         if (first) {
@@ -215,8 +221,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 with 2 activation rows (8 accumulators): acc layout [token 0..1][row 0..3][L lanes]. */
-    static void chunk4x2(float[] w, int wo, int KC, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
-        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
+    static void chunk4x2(float[] w, int wo, int n, float[] x, int xo, int K, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + ROW_STRIDE, w2 = wo + 2 * ROW_STRIDE, w3 = wo + 3 * ROW_STRIDE;
         int x0 = xo, x1 = x0 + K;
         FloatVector a00, a10, a20, a30, a01, a11, a21, a31;
         if (first) {
@@ -270,8 +276,8 @@ public final class WideTiles {
     }
 
     /** chunk4x4 for one activation row: acc layout [row 0..3][L lanes]. */
-    static void chunk4x1(float[] w, int wo, int KC, int n, float[] x, int xo, float[] acc, int ao, boolean first) {
-        int L = F.length(), w0 = wo, w1 = wo + KC, w2 = wo + 2 * KC, w3 = wo + 3 * KC;
+    static void chunk4x1(float[] w, int wo, int n, float[] x, int xo, float[] acc, int ao, boolean first) {
+        int L = F.length(), w0 = wo, w1 = wo + ROW_STRIDE, w2 = wo + 2 * ROW_STRIDE, w3 = wo + 3 * ROW_STRIDE;
         FloatVector a0, a1, a2, a3;
         if (first) {
             a0 = FloatVector.zero(F); a1 = a0; a2 = a0; a3 = a0;

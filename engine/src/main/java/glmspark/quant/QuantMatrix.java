@@ -32,8 +32,8 @@ import java.lang.foreign.ValueLayout;
 public final class QuantMatrix extends MappedMatrix {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Columns dequantised per chunk: 4 rows x 1024 floats = 16 KiB; a multiple of every block size. */
-    static final int K_CHUNK = 1024;
+    /** Columns dequantised per chunk: 4 rows x 1024 floats = 16 KiB (WideTiles' row stride); a multiple of every block size. */
+    static final int K_CHUNK = WideTiles.ROW_STRIDE;
     /** Tokens whose accumulators a row group keeps across k-chunks, and the rows of a group (256 KiB of them on 8 lanes). */
     static final int TOKEN_BLOCK = 64, ROW_GROUP = 128;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -115,7 +115,7 @@ public final class QuantMatrix extends MappedMatrix {
         int K = cols, L = F.length();
         int KC = Math.min(K_CHUNK, K), tb = Math.min(TOKEN_BLOCK, T);
         float[] w = SCRATCH.get();
-        if (w.length < 4 * KC) SCRATCH.set(w = new float[4 * KC]);
+        if (w.length < 4 * K_CHUNK) SCRATCH.set(w = new float[4 * K_CHUNK]);
         float[] acc = ACC.get();
         if (acc.length < ROW_GROUP * L * tb) ACC.set(acc = new float[ROW_GROUP * L * tb]);
         ByteRows byteRows = this.byteRows;
@@ -130,11 +130,11 @@ public final class QuantMatrix extends MappedMatrix {
                         for (int r = 0; r < 4; r++) {
                             // rows past the range repeat the last one: computed, never written
                             int row = j + Math.min(r, g - 1);
-                            if (byteRows != null) byteRows.dequantize(row, k0, n, w, r * KC);
-                            else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * KC);
+                            if (byteRows != null) byteRows.dequantize(row, k0, n, w, r * K_CHUNK);
+                            else QuantRows.dequantize(type, data, (long) row * rowBytes + (long) k0 / type.blockSize * type.blockBytes, n, w, r * K_CHUNK);
                         }
                         // acc: [row quad][token][row of the quad][L lanes]
-                        WideTiles.block(w, 0, KC, n, x, t0 * K, K, k0, t1 - t0, acc, (j - j0) * tb * L, k0 == 0);
+                        WideTiles.block(w, 0, n, x, t0 * K, K, k0, t1 - t0, acc, (j - j0) * tb * L, k0 == 0);
                     }
                 }
                 for (int j = j0; j < j1; j++)
