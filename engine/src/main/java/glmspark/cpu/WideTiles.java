@@ -256,15 +256,6 @@ public final class WideTiles {
             v = FloatVector.fromArray(F, x, x1 + k + L);
             a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
         }
-        for (; k < n; k += L) {
-            FloatVector r0 = FloatVector.fromArray(F, w, w0 + k), r1 = FloatVector.fromArray(F, w, w1 + k);
-            FloatVector r2 = FloatVector.fromArray(F, w, w2 + k), r3 = FloatVector.fromArray(F, w, w3 + k);
-            FloatVector v;
-            v = FloatVector.fromArray(F, x, x0 + k);
-            a00 = r0.fma(v, a00); a10 = r1.fma(v, a10); a20 = r2.fma(v, a20); a30 = r3.fma(v, a30);
-            v = FloatVector.fromArray(F, x, x1 + k);
-            a01 = r0.fma(v, a01); a11 = r1.fma(v, a11); a21 = r2.fma(v, a21); a31 = r3.fma(v, a31);
-        }
         a00.intoArray(acc, ao + 0 * L);
         a10.intoArray(acc, ao + 1 * L);
         a20.intoArray(acc, ao + 2 * L);
@@ -273,6 +264,12 @@ public final class WideTiles {
         a11.intoArray(acc, ao + 5 * L);
         a21.intoArray(acc, ao + 6 * L);
         a31.intoArray(acc, ao + 7 * L);
+        // an odd last vector (n / L odd: only bf16 rows whose length is not a multiple of 2L): each token's
+        // accumulators go on from memory in the one-row tile, k still in order
+        if (k < n) {
+            chunk4x1(w, wo + k, n - k, x, x0 + k, acc, ao, false);
+            chunk4x1(w, wo + k, n - k, x, x1 + k, acc, ao + 4 * L, false);
+        }
     }
 
     /** chunk4x4 for one activation row: acc layout [row 0..3][L lanes]. */
