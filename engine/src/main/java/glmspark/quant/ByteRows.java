@@ -101,20 +101,37 @@ final class ByteRows {
         }
     }
 
-    /** 8 lanes: a sub-block's 2 vectors written out, so the loop runs once per 16 columns with offsets linear in k. */
+    /** Both rows' d * sc, one float a sub-block, for {@link #pair8}. */
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * 8 lanes: both rows' scales d * sc first, 8 sub-blocks a vector, then a sub-block's 2 vectors a row written
+     * out, with the quant offset (a long) as the loop variable: C2 then checks the segment loads once per loop
+     * instead of each load, and the scales come from an array. With the scales read and multiplied in the loop
+     * and an int column index it ran 4.6-6.2 billion weights a second on one core of the AVX2 EPYC, this 6.3-7.7.
+     */
     private void pair8(float[] x, int r0, int r1, float[] t) {
         MemorySegment p = this.p;
-        long q0 = (long) r0 * cols, q1 = (long) r1 * cols, s0 = scale(r0, 0), s1 = scale(r1, 0), d0 = d(r0, 0), d1 = d(r1, 0);
+        int n = cols / S;
+        float[] c = SCALES.get();
+        if (c.length < 2 * n) SCALES.set(c = new float[2 * n]);
+        long s0 = scale(r0, 0), s1 = scale(r1, 0), d0 = d(r0, 0), d1 = d(r1, 0);
+        for (int u = 0; u < n; u += 8) {
+            long e = u / (256 / S) * Float.BYTES;
+            ((FloatVector) ByteVector.fromMemorySegment(BL, p, s0 + u, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(p.get(D, d0 + e)).intoArray(c, u);
+            ((FloatVector) ByteVector.fromMemorySegment(BL, p, s1 + u, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(p.get(D, d1 + e)).intoArray(c, n + u);
+        }
+        long q0 = (long) r0 * cols, delta = (long) (r1 - r0) * cols;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int k = 0; k < cols; k += S) {
-            long u = k / S, e = k / 256 * Float.BYTES;
-            float c0 = p.get(D, d0 + e) * p.get(ValueLayout.JAVA_BYTE, s0 + u), c1 = p.get(D, d1 + e) * p.get(ValueLayout.JAVA_BYTE, s1 + u);
+        int k = 0;
+        for (long o = q0, end = q0 + cols; o < end; o += S, k += S) {
+            float c0 = c[k / S], c1 = c[n + k / S];
             FloatVector v = FloatVector.fromArray(F, x, k);
-            a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q0 + k, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
-            a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q1 + k, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, o + delta, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
             v = FloatVector.fromArray(F, x, k + 8);
-            a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q0 + k + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
-            a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, q1 + k + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, o + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(BL, p, o + delta + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(c1).fma(v, a1);
         }
         a0.intoArray(t, 0);
         a1.intoArray(t, L);
