@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  */
 public final class Bandwidth {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
 
     private Bandwidth() {
     }

@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  */
 public final class F32Matrix extends MappedMatrix {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
 
     private static final ValueLayout.OfFloat ELEM = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final int BYTES = 4;

@@ -17,8 +17,8 @@ import java.nio.ByteOrder;
  */
 final class PackedBF16 extends RowPanels {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final VectorSpecies<Integer> I = Lanes.I;
     private static final int SUB = 64, RECORD = 4 * SUB;
     private static final ValueLayout.OfInt PAIR = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort ELEM = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

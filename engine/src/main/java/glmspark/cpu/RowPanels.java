@@ -26,7 +26,7 @@ import java.util.Arrays;
 public abstract class RowPanels {
 
     protected static final int ROWS = 64, TOKENS = 12;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
     /** Keeps {@link #warm}'s loads from being removed as dead code. */
     private static float warmed;
     private static final ThreadLocal<float[]> XS = ThreadLocal.withInitial(() -> new float[0]);

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class WideTiles {
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = Lanes.F;
     /**
      * Row stride of the 4 weight rows the tiles read. A constant, so C2 addresses the 4 rows from one base
      * register: with the stride a parameter, 4 row bases, 2 activation rows and the counters did not fit the

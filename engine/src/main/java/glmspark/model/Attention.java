@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class Attention {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
     private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[1024]);
 
     private Attention() {

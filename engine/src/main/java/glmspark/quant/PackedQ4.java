@@ -1,5 +1,6 @@
 package glmspark.quant;
 
+import glmspark.cpu.Lanes;
 import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
@@ -24,8 +25,8 @@ import java.nio.ByteOrder;
  */
 final class PackedQ4 extends RowPanels {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final VectorSpecies<Integer> I = Lanes.I;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final int S = 32, MINS = 4 * ROWS, QUANTS = 8 * ROWS, RECORD = QUANTS + S * ROWS / 2;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -1,5 +1,6 @@
 package glmspark.quant;
 
+import glmspark.cpu.Lanes;
 import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
@@ -29,8 +30,8 @@ import java.nio.ByteOrder;
  */
 final class PackedQ6K extends RowPanels {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
+    private static final VectorSpecies<Integer> I = Lanes.I;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     /** A record's sc line and aux line; bytes before its quants. */
     private static final int SCALES = 2 * ROWS;

@@ -1,5 +1,6 @@
 package glmspark.quant;
 
+import glmspark.cpu.Lanes;
 import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
@@ -27,7 +28,7 @@ import java.nio.ByteOrder;
  */
 final class PackedQ8 extends RowPanels {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
     private static final int SCALES = 2 * ROWS;

@@ -1,5 +1,6 @@
 package glmspark.quant;
 
+import glmspark.cpu.Lanes;
 import glmspark.cpu.RowPanels;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
@@ -22,7 +23,7 @@ import java.nio.ByteOrder;
  */
 final class PackedWithMins extends RowPanels {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> F = Lanes.F;
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
     private static final int RUN = 16, MINS = 4 * ROWS, QUANTS = 8 * ROWS, RECORD = QUANTS + RUN * ROWS;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -31,7 +31,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class QuantMatrix extends MappedMatrix {
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = Lanes.F;
     /** Columns dequantised per chunk: 4 rows x 1024 floats = 16 KiB (WideTiles' row stride); a multiple of every block size. */
     static final int K_CHUNK = WideTiles.ROW_STRIDE;
     /** Tokens whose accumulators a row group keeps across k-chunks, and the rows of a group (256 KiB of them on 8 lanes). */

@@ -5,6 +5,8 @@ import glmspark.quant.QuantMatrix;
 import glmspark.quant.QuantMatrixTest;
 import glmspark.quant.Quants;
 import glmspark.tensor.WeightMatrix;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,6 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RowPanelsTest {
 
     private static final int ROWS = 150; // two whole 64-row blocks and a partial one
+
+    /** The run with -Dglm.vector.bits=512 (engine/pom.xml) reaches these forms on a machine without AVX-512. */
+    @Test
+    void kernelsRunAtTheWidthAskedFor() {
+        String bits = System.getProperty("glm.vector.bits");
+        assertEquals(bits == null ? FloatVector.SPECIES_PREFERRED.vectorBitSize() : Integer.parseInt(bits), Lanes.F.vectorBitSize());
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"bf16", "Q8_0", "Q5_0", "Q6_K", "Q4_K", "Q4_0", "Q5_K"})
