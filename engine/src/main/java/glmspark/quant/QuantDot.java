@@ -13,12 +13,12 @@ import java.nio.ByteOrder;
 
 /**
  * One token (decode) times ggml rows straight from the mapping, where nothing is repacked (no AVX-512: 8 or 4
- * float lanes), for Q8_0, Q4_0 and Q4_K (Q6_K is widened to {@link ByteRows} when prepared): each weight
- * vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains overlap.
- * On 8 lanes Q8_0 and Q4_K take 2 rows with a block's (sub-block's) 4 vectors written out instead: no inner loop,
- * and 4 rows written out go past C2's inlining budget ({@link #q8_0Pair}). Dequantising a chunk into a scratch
- * first and running the register tiles over it stored and reloaded every weight; this reads each once
- * (docs/cpu-performance.md, "Session 12" and "Session 13").
+ * float lanes), for Q8_0, Q4_0 and Q4_K, and Q5_0 on 8 lanes (Q6_K is widened to {@link ByteRows} when prepared):
+ * each weight vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains
+ * overlap. On 8 lanes Q8_0, Q5_0 and Q4_K take 2 rows with a block's (sub-block's) 4 vectors written out
+ * instead: no inner loop, and 4 rows written out go past C2's inlining budget ({@link #q8_0Pair}). Dequantising a
+ * chunk into a scratch first and running the register tiles over it stored and reloaded every weight; this reads
+ * each once (docs/cpu-performance.md, "Session 12" and "Session 13").
  *
  * <p>The arithmetic is {@link QuantMatrix}'s tiles' exactly: lane i of one accumulator a row takes k = i mod L
  * in order, w = the scalar dequantised value, fma(w, x, acc), then {@link Lanes#sum}; so a row gives the same bits
@@ -36,18 +36,19 @@ final class QuantDot {
     }
 
     static boolean supports(DType type) {
-        return type == DType.Q8_0 || type == DType.Q4_0 || type == DType.Q4_K;
+        return type == DType.Q8_0 || type == DType.Q4_0 || type == DType.Q4_K || (L == 8 && type == DType.Q5_0);
     }
 
     /** y[j] = row j . x for j in [rowFrom, rowTo); cols a multiple of L. */
     static void decode(DType type, MemorySegment seg, long rowBytes, int cols, float[] x, float[] y, int rowFrom, int rowTo) {
         float[] t = SUMS.get();
-        if (L == 8 && (type == DType.Q8_0 || type == DType.Q4_K)) {
+        if (L == 8 && (type == DType.Q8_0 || type == DType.Q4_K || type == DType.Q5_0)) {
             for (int j = rowFrom; j < rowTo; j += 2) {
                 int g = Math.min(2, rowTo - j);
                 long b0 = j * rowBytes, b1 = (j + g - 1) * rowBytes;
                 switch (type) {
                     case Q8_0 -> q8_0Pair(seg, b0, b1, cols, x, y, j, g, t);
+                    case Q5_0 -> q5_0Pair(seg, b0, b1, cols, x, y, j, g, t);
                     default -> q4_KPair(seg, b0, b1, cols, x, y, j, g, t);
                 }
             }
@@ -129,6 +130,52 @@ final class QuantDot {
     /** 8 quants at o times d (QuantRows.q8_0W with the load at o itself: 8 lanes load 8 bytes). */
     private static FloatVector q8_0Lanes8(MemorySegment s, long o, float d) {
         return ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    }
+
+    /** Shift counts for q5_0Pair: lane l, plus 8, plus 16 (16 entries: the class loads at every lane count). */
+    private static final IntVector S0 = IntVector.fromArray(QuantRows.IL, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0), S8 = S0.add(8), S16 = S0.add(16);
+
+    /**
+     * Q5_0 on 8 lanes, 2 rows, like q8_0Pair (the block offset as the loop variable): without it one token went
+     * through the dequantised tiles. Weights 0-15 of a block are the low nibbles of its 16 bytes with fifth bits 0-15
+     * of qh at bit 4 (from qh << 4 shifted right by the weight's index), weights 16-31 the high nibbles kept in place
+     * (16 times their value) with fifth bits 16-31 at bit 8 and the scale divided by 16: float(q - 16) * d exactly as
+     * QuantRows.q5_0W (d / 16 is exact and (q - 16) * d needs 16 bits).
+     */
+    private static void q5_0Pair(MemorySegment s, long b0, long b1, int K, float[] x, float[] y, int j, int g, float[] t) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        long delta = b1 - b0, end = b0 + 22L * (K / 32);
+        int k0 = 0;
+        for (long o0 = b0; o0 < end; o0 += 22, k0 += 32) {
+            long o1 = o0 + delta;
+            float d0 = QuantRows.f16(s, o0), d1 = QuantRows.f16(s, o1), e0 = d0 * 0.0625f, e1 = d1 * 0.0625f;
+            int h0 = s.get(QuantRows.U32, o0 + 2), h1 = s.get(QuantRows.U32, o1 + 2);
+            IntVector A0 = IntVector.broadcast(QuantRows.IL, h0 << 4), A1 = IntVector.broadcast(QuantRows.IL, h1 << 4);
+            IntVector B0 = IntVector.broadcast(QuantRows.IL, h0), B1 = IntVector.broadcast(QuantRows.IL, h1);
+            FloatVector v = FloatVector.fromArray(F, x, k0);
+            a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o0 + 6, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF).or(A0.lanewise(VectorOperators.LSHR, S0).and(16)).sub(16).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(v, a0);
+            a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o1 + 6, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF).or(A1.lanewise(VectorOperators.LSHR, S0).and(16)).sub(16).convertShape(VectorOperators.I2F, F, 0)).mul(d1).fma(v, a1);
+            v = FloatVector.fromArray(F, x, k0 + 8);
+            a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o0 + 14, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF).or(A0.lanewise(VectorOperators.LSHR, S8).and(16)).sub(16).convertShape(VectorOperators.I2F, F, 0)).mul(d0).fma(v, a0);
+            a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o1 + 14, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF).or(A1.lanewise(VectorOperators.LSHR, S8).and(16)).sub(16).convertShape(VectorOperators.I2F, F, 0)).mul(d1).fma(v, a1);
+            v = FloatVector.fromArray(F, x, k0 + 16);
+            a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o0 + 6, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF0).or(B0.lanewise(VectorOperators.LSHR, S8).and(256)).sub(256).convertShape(VectorOperators.I2F, F, 0)).mul(e0).fma(v, a0);
+            a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o1 + 6, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF0).or(B1.lanewise(VectorOperators.LSHR, S8).and(256)).sub(256).convertShape(VectorOperators.I2F, F, 0)).mul(e1).fma(v, a1);
+            v = FloatVector.fromArray(F, x, k0 + 24);
+            a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o0 + 14, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF0).or(B0.lanewise(VectorOperators.LSHR, S16).and(256)).sub(256).convertShape(VectorOperators.I2F, F, 0)).mul(e0).fma(v, a0);
+            a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o1 + 14, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                    .and(0xF0).or(B1.lanewise(VectorOperators.LSHR, S16).and(256)).sub(256).convertShape(VectorOperators.I2F, F, 0)).mul(e1).fma(v, a1);
+        }
+        a0.intoArray(t, 0);
+        a1.intoArray(t, L);
+        put(y, j, g, t);
     }
 
     private static void q4_0(MemorySegment s, long b0, long b1, long b2, long b3, int K, float[] x, float[] y, int j, int g, float[] t) {

@@ -23,7 +23,7 @@ import java.lang.foreign.ValueLayout;
  * backend repacks every block type (Q8_0 and Q5_0 into {@link PackedQ8}, Q6_K into {@link PackedQ6K}, Q4_K and Q4_0 into
  * {@link PackedQ4}, Q5_K into {@link PackedWithMins}), whose kernels then take over. Without AVX-512 (8 or 4 float lanes)
  * Q6_K is widened to bytes ({@link ByteRows}: its decode kernel, and the tiles dequantise from it); Q8_0, Q4_0 and Q4_K
- * decode in the file's layout through {@link QuantDot} (dequantised in registers, no scratch).
+ * (and Q5_0 on 8 lanes) decode in the file's layout through {@link QuantDot} (dequantised in registers, no scratch).
  *
  * <p>Every output element is one vector accumulator over k in order (lane i takes k = i mod L, kept in memory
  * between chunks), then one lane reduction: the same for every T, token tile or row split, and the same as
