@@ -132,8 +132,8 @@ final class QuantDot {
         return ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
-    /** Shift counts for q5_0Pair: lane l, plus 8, plus 16 (16 entries: the class loads at every lane count). */
-    private static final IntVector S0 = IntVector.fromArray(QuantRows.IL, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0), S8 = S0.add(8), S16 = S0.add(16);
+    /** Shift counts for q5_0Pair: lane l, plus 8, plus 16. */
+    private static final IntVector S0 = QuantRows.IOTA_L, S8 = S0.add(8), S16 = S0.add(16);
 
     /**
      * Q5_0 on 8 lanes, 2 rows, like q8_0Pair (the block offset as the loop variable): without it one token went

@@ -1,5 +1,6 @@
 package glmspark.quant;
 
+import glmspark.cpu.Lanes;
 import glmspark.format.DType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -187,10 +188,10 @@ final class QuantRows {
 
     // Any lane count L = F.length(): bytes load max(8, L) at a time (there is no 4-byte vector) and widen one
     // L-lane part at a time into int or float lanes of F's shape.
-    static final VectorSpecies<Integer> IL = VectorSpecies.of(int.class, F.vectorShape());
+    static final VectorSpecies<Integer> IL = Lanes.I;
     static final VectorSpecies<Byte> BL = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, 8 * F.length())));
     private static final int L = F.length();
-    private static final IntVector IOTA_L = IntVector.fromArray(IL, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
+    static final IntVector IOTA_L = IntVector.fromArray(IL, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, 0);
 
     /** Bytes [k, k + L) of the run at {@code o} (k a multiple of L, the run a multiple of 8 bytes), still bytes. */
     private static ByteVector bytesL(MemorySegment seg, long o, int k) {
