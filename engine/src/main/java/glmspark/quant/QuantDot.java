@@ -15,8 +15,8 @@ import java.nio.ByteOrder;
  * One token (decode) times ggml rows straight from the mapping, where nothing is repacked (no AVX-512: 8 or 4
  * float lanes), for Q8_0, Q4_0 and Q4_K, and Q5_0 on 8 lanes (Q6_K is widened to {@link ByteRows} when prepared):
  * each weight vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains
- * overlap. On 8 lanes Q8_0, Q5_0 and Q4_K take 2 rows with a block's (sub-block's) 4 vectors written out
- * instead: no inner loop, and 4 rows written out go past C2's inlining budget ({@link #q8_0Pair}). Dequantising a
+ * overlap. On 8 lanes Q8_0 takes 4 rows ({@link #q8_0Quad}), Q5_0 and Q4_K 2, with a block's (sub-block's) 4 vectors
+ * written out instead of an inner loop. Dequantising a
  * chunk into a scratch first and running the register tiles over it stored and reloaded every weight; this reads
  * each once (docs/cpu-performance.md, "Session 12" and "Session 13").
  *
@@ -42,15 +42,16 @@ final class QuantDot {
     /** y[j] = row j . x for j in [rowFrom, rowTo); cols a multiple of L. */
     static void decode(DType type, MemorySegment seg, long rowBytes, int cols, float[] x, float[] y, int rowFrom, int rowTo) {
         float[] t = SUMS.get();
-        if (L == 8 && (type == DType.Q8_0 || type == DType.Q4_K || type == DType.Q5_0)) {
+        if (L == 8 && type == DType.Q8_0) {
+            for (int j = rowFrom; j < rowTo; j += 4) q8_0Quad(seg, rowBytes, Math.min(4, rowTo - j), cols, x, y, j, t);
+            return;
+        }
+        if (L == 8 && (type == DType.Q4_K || type == DType.Q5_0)) {
             for (int j = rowFrom; j < rowTo; j += 2) {
                 int g = Math.min(2, rowTo - j);
                 long b0 = j * rowBytes, b1 = (j + g - 1) * rowBytes;
-                switch (type) {
-                    case Q8_0 -> q8_0Pair(seg, b0, b1, cols, x, y, j, g, t);
-                    case Q5_0 -> q5_0Pair(seg, b0, b1, cols, x, y, j, g, t);
-                    default -> q4_KPair(seg, b0, b1, cols, x, y, j, g, t);
-                }
+                if (type == DType.Q5_0) q5_0Pair(seg, b0, b1, cols, x, y, j, g, t);
+                else q4_KPair(seg, b0, b1, cols, x, y, j, g, t);
             }
             return;
         }
@@ -96,47 +97,54 @@ final class QuantDot {
     }
 
     /**
-     * Q8_0 on 8 lanes, 2 rows with each block's 4 vectors written out: the 4-row loop over a block's vectors ran
-     * 5.3 billion weights a second on one core of a 2.45 GHz EPYC (AVX2), and 4 rows written out went past C2's
-     * inlining budget (1.0); this runs 6.7-8.0. The loop variable is the block's offset (a long): C2 then checks
-     * the segment loads against the segment once per loop; with an int block index it checked each 8-byte load
-     * (3 of the ~12 instructions a weight vector), 1.05-1.14x slower from memory.
+     * Q8_0 on 8 lanes, 4 rows with each block's 4 vectors written out, the block's offset (a long) as the loop
+     * variable (C2 then checks the segment loads once per loop, not each 8-byte load: 1.05-1.14x). From memory
+     * four rows' streams a thread keep more lines in flight than two: on one core of the AVX2 EPYC 1.06-1.20x
+     * over two rows (the same in cache), batch-1 decode +17 % (session 16). Written out with no helper: 16 calls
+     * of a helper returning a vector went past C2's inlining budget (session 13: 1.0 billion weights a second).
+     * Rows past the range (g < 4) repeat the last one: computed, never written.
      */
-    private static void q8_0Pair(MemorySegment s, long b0, long b1, int K, float[] x, float[] y, int j, int g, float[] t) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        long delta = b1 - b0, end = b0 + 34L * (K / 32);
+    private static void q8_0Quad(MemorySegment s, long rowBytes, int g, int K, float[] x, float[] y, int j, float[] t) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long b0 = j * rowBytes, d1 = Math.min(1, g - 1) * rowBytes, d2 = Math.min(2, g - 1) * rowBytes, d3 = (g - 1) * rowBytes;
+        long end = b0 + 34L * (K / 32);
         int k0 = 0;
-        for (long o0 = b0; o0 < end; o0 += 34, k0 += 32) {
-            long o1 = o0 + delta;
-            float d0 = QuantRows.f16(s, o0), d1 = QuantRows.f16(s, o1);
+        for (long o = b0; o < end; o += 34, k0 += 32) {
+            FloatVector e0 = FloatVector.broadcast(F, QuantRows.f16(s, o)), e1 = FloatVector.broadcast(F, QuantRows.f16(s, o + d1));
+            FloatVector e2 = FloatVector.broadcast(F, QuantRows.f16(s, o + d2)), e3 = FloatVector.broadcast(F, QuantRows.f16(s, o + d3));
             FloatVector v = FloatVector.fromArray(F, x, k0);
-            a0 = q8_0Lanes8(s, o0 + 2, d0).fma(v, a0);
-            a1 = q8_0Lanes8(s, o1 + 2, d1).fma(v, a1);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 2 + d1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e1).fma(v, a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 2 + d2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e2).fma(v, a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 2 + d3, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e3).fma(v, a3);
             v = FloatVector.fromArray(F, x, k0 + 8);
-            a0 = q8_0Lanes8(s, o0 + 10, d0).fma(v, a0);
-            a1 = q8_0Lanes8(s, o1 + 10, d1).fma(v, a1);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 10, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 10 + d1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e1).fma(v, a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 10 + d2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e2).fma(v, a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 10 + d3, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e3).fma(v, a3);
             v = FloatVector.fromArray(F, x, k0 + 16);
-            a0 = q8_0Lanes8(s, o0 + 18, d0).fma(v, a0);
-            a1 = q8_0Lanes8(s, o1 + 18, d1).fma(v, a1);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 18, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 18 + d1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e1).fma(v, a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 18 + d2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e2).fma(v, a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 18 + d3, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e3).fma(v, a3);
             v = FloatVector.fromArray(F, x, k0 + 24);
-            a0 = q8_0Lanes8(s, o0 + 26, d0).fma(v, a0);
-            a1 = q8_0Lanes8(s, o1 + 26, d1).fma(v, a1);
+            a0 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 26, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e0).fma(v, a0);
+            a1 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 26 + d1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e1).fma(v, a1);
+            a2 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 26 + d2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e2).fma(v, a2);
+            a3 = ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o + 26 + d3, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(e3).fma(v, a3);
         }
         a0.intoArray(t, 0);
         a1.intoArray(t, L);
+        a2.intoArray(t, 2 * L);
+        a3.intoArray(t, 3 * L);
         put(y, j, g, t);
-    }
-
-    /** 8 quants at o times d (QuantRows.q8_0W with the load at o itself: 8 lanes load 8 bytes). */
-    private static FloatVector q8_0Lanes8(MemorySegment s, long o, float d) {
-        return ((FloatVector) ByteVector.fromMemorySegment(QuantRows.BL, s, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
     /** Shift counts for q5_0Pair: lane l, plus 8, plus 16. */
     private static final IntVector S0 = QuantRows.IOTA_L, S8 = S0.add(8), S16 = S0.add(16);
 
     /**
-     * Q5_0 on 8 lanes, 2 rows, like q8_0Pair (the block offset as the loop variable): without it one token went
+     * Q5_0 on 8 lanes, 2 rows, like q8_0Quad (the block offset as the loop variable): without it one token went
      * through the dequantised tiles. Weights 0-15 of a block are the low nibbles of its 16 bytes with fifth bits 0-15
      * of qh at bit 4 (from qh << 4 shifted right by the weight's index), weights 16-31 the high nibbles kept in place
      * (16 times their value) with fifth bits 16-31 at bit 8 and the scale divided by 16: float(q - 16) * d exactly as
@@ -235,7 +243,7 @@ final class QuantDot {
         put(y, j, g, t);
     }
 
-    // Written out like q4_K: with a per-vector helper (as q8_0Pair has) the last 4 calls went past the budget
+    // Written out like q4_K: with a per-vector helper (as q8_0Pair had) the last 4 calls went past the budget
     // (0.56 against 2.2-2.9 billion weights a second on one core).
     private static void q4_KPair(MemorySegment s, long b0, long b1, int K, float[] x, float[] y, int j, int g, float[] t) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
