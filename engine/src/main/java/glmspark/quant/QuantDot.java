@@ -15,9 +15,8 @@ import java.nio.ByteOrder;
  * One token (decode) times ggml rows straight from the mapping, where nothing is repacked (no AVX-512: 8 or 4
  * float lanes), for Q8_0, Q4_0 and Q4_K, and Q5_0 on 8 lanes (Q6_K is widened to {@link ByteRows} when prepared):
  * each weight vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains
- * overlap. On 8 lanes Q8_0 takes 4 rows ({@link #q8_0Quad}), Q5_0 and Q4_K 2, with a block's (sub-block's) 4 vectors
- * written out instead of an inner loop. Dequantising a
- * chunk into a scratch first and running the register tiles over it stored and reloaded every weight; this reads
+ * overlap. On 8 lanes Q8_0 takes 4 rows ({@link #q8_0Quad}), Q4_K 3 and Q5_0 2, with a block's (sub-block's) 4
+ * vectors written out instead of an inner loop. Dequantising a chunk into a scratch first and running the register tiles over it stored and reloaded every weight; this reads
  * each once (docs/cpu-performance.md, "Session 12" and "Session 13").
  *
  * <p>The arithmetic is {@link QuantMatrix}'s tiles' exactly: lane i of one accumulator a row takes k = i mod L
@@ -30,7 +29,8 @@ final class QuantDot {
     private static final int L = F.length();
     /** Bytes a QuantRows.BL load holds: L, or 8 where L = 4. */
     private static final int BLL = QuantRows.BL.length();
-    static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[4 * L]);
+    /** 4 rows' accumulators, or (q4_KTri) 3 rows' Q4_K scales and mins, 16 floats a row. */
+    static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[Math.max(4 * L, 48)]);
 
     private QuantDot() {
     }
@@ -46,12 +46,14 @@ final class QuantDot {
             for (int j = rowFrom; j < rowTo; j += 4) q8_0Quad(seg, rowBytes, Math.min(4, rowTo - j), cols, x, y, j, t);
             return;
         }
-        if (L == 8 && (type == DType.Q4_K || type == DType.Q5_0)) {
+        if (L == 8 && type == DType.Q4_K) {
+            for (int j = rowFrom; j < rowTo; j += 3) q4_KTri(seg, rowBytes, Math.min(3, rowTo - j), cols, x, y, j, t);
+            return;
+        }
+        if (L == 8 && type == DType.Q5_0) {
             for (int j = rowFrom; j < rowTo; j += 2) {
                 int g = Math.min(2, rowTo - j);
-                long b0 = j * rowBytes, b1 = (j + g - 1) * rowBytes;
-                if (type == DType.Q5_0) q5_0Pair(seg, b0, b1, cols, x, y, j, g, t);
-                else q4_KPair(seg, b0, b1, cols, x, y, j, g, t);
+                q5_0Pair(seg, j * rowBytes, (j + g - 1) * rowBytes, cols, x, y, j, g, t);
             }
             return;
         }
@@ -243,48 +245,62 @@ final class QuantDot {
         put(y, j, g, t);
     }
 
-    // Written out like q4_K: with a per-vector helper (as q8_0Pair had) the last 4 calls went past the budget
-    // (0.56 against 2.2-2.9 billion weights a second on one core).
-    private static void q4_KPair(MemorySegment s, long b0, long b1, int K, float[] x, float[] y, int j, int g, float[] t) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0, k0 = 0; k0 < K; blk++, k0 += 256) {
-            long o0 = b0 + 144L * blk, o1 = b1 + 144L * blk;
-            // the block's scales and mins in t (free until the lane sums): 6-bit fields one at a time cost
-            // about as many instructions as the sub-block's weights
-            QuantRows.q4_KScales8(s, o0, t, 0);
-            QuantRows.q4_KScales8(s, o1, t, 16);
+    /**
+     * Q4_K on 8 lanes, 3 rows, a sub-block's 4 vectors a row written out (with a per-vector helper, as q8_0Pair
+     * had, the last calls went past C2's inlining budget: 0.56 against 2.2-2.9 billion weights a second on one
+     * core). A high nibble stays in place (16 times its value; one mask instead of a shift and a mask) and its
+     * scale is divided by 16: the same products, exactly. The block's scales and mins go to t first (6-bit fields
+     * one at a time cost about as many instructions as the sub-block's weights). 3 rows against 2: one core
+     * 1.03-1.11x (session 16); 4 rows spilled (0.91-1.11x). Rows past the range repeat the last one.
+     */
+    private static void q4_KTri(MemorySegment s, long rowBytes, int g, int K, float[] x, float[] y, int j, float[] t) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
+        long b0 = j * rowBytes, e1 = Math.min(1, g - 1) * rowBytes, e2 = Math.min(2, g - 1) * rowBytes;
+        long end = b0 + 144L * (K / 256);
+        int k0 = 0;
+        for (long o = b0; o < end; o += 144, k0 += 256) {
+            QuantRows.q4_KScales8(s, o, t, 0);
+            QuantRows.q4_KScales8(s, o + e1, t, 16);
+            QuantRows.q4_KScales8(s, o + e2, t, 32);
             for (int is = 0, kx = k0; is < 8; is++, kx += 32) {
-                // a high nibble stays in place (16 times its value; one mask instead of a shift and a mask) and
-                // its scale is divided by 16: the same products, exactly
                 float f = (is & 1) == 0 ? 1f : 0.0625f;
-                float d0 = t[is] * f, m0 = t[8 + is], d1 = t[16 + is] * f, m1 = t[24 + is];
-                // the 32 bytes of sub-blocks 2i and 2i + 1: their low nibbles, then their high ones
-                long q0 = o0 + 16 + 32 * (is / 2), q1 = o1 + 16 + 32 * (is / 2);
+                float d0 = t[is] * f, m0 = t[8 + is], d1 = t[16 + is] * f, m1 = t[24 + is], d2 = t[32 + is] * f, m2 = t[40 + is];
+                long q = o + 16 + 32 * (is / 2);
                 int mask = (is & 1) == 0 ? 0xF : 0xF0;
                 FloatVector v = FloatVector.fromArray(F, x, kx);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
                 v = FloatVector.fromArray(F, x, kx + 8);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0 + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1 + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 8 + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 8 + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
                 v = FloatVector.fromArray(F, x, kx + 16);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0 + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1 + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 16 + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 16 + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
                 v = FloatVector.fromArray(F, x, kx + 24);
-                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q0 + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
-                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q1 + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 24 + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
                         .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 24 + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
             }
         }
         a0.intoArray(t, 0);
         a1.intoArray(t, L);
+        a2.intoArray(t, 2 * L);
         put(y, j, g, t);
     }
+
 }
