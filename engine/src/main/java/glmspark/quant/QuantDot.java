@@ -16,8 +16,9 @@ import java.nio.ByteOrder;
  * float lanes), for Q8_0, Q4_0 and Q4_K, and Q5_0 on 8 lanes (Q6_K is widened to {@link ByteRows} when prepared):
  * each weight vector is dequantised in registers and meets the activation at once, 4 rows at a time so 4 fma chains
  * overlap. On 8 lanes Q8_0 takes 4 rows ({@link #q8_0Quad}), Q4_K 3 and Q5_0 2, with a block's (sub-block's) 4
- * vectors written out instead of an inner loop. Dequantising a chunk into a scratch first and running the register tiles over it stored and reloaded every weight; this reads
- * each once (docs/cpu-performance.md, "Session 12" and "Session 13").
+ * vectors written out instead of an inner loop. Dequantising a chunk into a scratch first and running the register
+ * tiles over it stored and reloaded every weight; this reads each once (docs/cpu-performance.md, "Session 12",
+ * "Session 13" and "Session 16").
  *
  * <p>The arithmetic is {@link QuantMatrix}'s tiles' exactly: lane i of one accumulator a row takes k = i mod L
  * in order, w = the scalar dequantised value, fma(w, x, acc), then {@link Lanes#sum}; so a row gives the same bits
