@@ -220,8 +220,8 @@ final class QuantDot {
             for (int is = 0; is < 8; is++) {
                 float d0 = QuantRows.q4_KScale(s, b0 + o, is), d1 = QuantRows.q4_KScale(s, b1 + o, is);
                 float d2 = QuantRows.q4_KScale(s, b2 + o, is), d3 = QuantRows.q4_KScale(s, b3 + o, is);
-                float m0 = QuantRows.q4_KMin(s, b0 + o, is), m1 = QuantRows.q4_KMin(s, b1 + o, is);
-                float m2 = QuantRows.q4_KMin(s, b2 + o, is), m3 = QuantRows.q4_KMin(s, b3 + o, is);
+                float m0 = -QuantRows.q4_KMin(s, b0 + o, is), m1 = -QuantRows.q4_KMin(s, b1 + o, is);
+                float m2 = -QuantRows.q4_KMin(s, b2 + o, is), m3 = -QuantRows.q4_KMin(s, b3 + o, is);
                 long q = o + 16 + 32 * (is / 2);
                 int shift = 4 * (is & 1);
                 for (int k = 0; k < 32; k += L) {
@@ -229,13 +229,13 @@ final class QuantDot {
                     long c = q + k - k % BLL;
                     int part = k % BLL / L;
                     a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b0 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
-                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(v, a0);
                     a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b1 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
-                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(v, a1);
                     a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b2 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
-                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(d2, m2).fma(v, a2);
                     a3 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, b3 + c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, part))
-                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).mul(d3).sub(m3).fma(v, a3);
+                            .and(0xFF).lanewise(VectorOperators.LSHR, shift).and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(d3, m3).fma(v, a3);
                 }
             }
         }
@@ -250,9 +250,10 @@ final class QuantDot {
      * Q4_K on 8 lanes, 3 rows, a sub-block's 4 vectors a row written out (with a per-vector helper, as q8_0Pair
      * had, the last calls went past C2's inlining budget: 0.56 against 2.2-2.9 billion weights a second on one
      * core). A high nibble stays in place (16 times its value; one mask instead of a shift and a mask) and its
-     * scale is divided by 16: the same products, exactly. The block's scales and mins go to t first (6-bit fields
-     * one at a time cost about as many instructions as the sub-block's weights). 3 rows against 2: one core
-     * 1.03-1.11x (session 16); 4 rows spilled (0.91-1.11x). Rows past the range repeat the last one.
+     * scale is divided by 16: the same products, exactly; d * q - m is one fma, exactly (QuantRows.q4_KW). The
+     * block's scales and mins go to t first (6-bit fields one at a time cost about as many instructions as the
+     * sub-block's weights). 3 rows against 2: one core 1.03-1.11x (session 16); 4 rows spilled (0.91-1.11x; with
+     * the fma still 0.92-0.94x in session 17). Rows past the range repeat the last one.
      */
     private static void q4_KTri(MemorySegment s, long rowBytes, int g, int K, float[] x, float[] y, int j, float[] t) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
@@ -265,37 +266,37 @@ final class QuantDot {
             QuantRows.q4_KScales8(s, o + e2, t, 32);
             for (int is = 0, kx = k0; is < 8; is++, kx += 32) {
                 float f = (is & 1) == 0 ? 1f : 0.0625f;
-                float d0 = t[is] * f, m0 = t[8 + is], d1 = t[16 + is] * f, m1 = t[24 + is], d2 = t[32 + is] * f, m2 = t[40 + is];
+                float d0 = t[is] * f, m0 = -t[8 + is], d1 = t[16 + is] * f, m1 = -t[24 + is], d2 = t[32 + is] * f, m2 = -t[40 + is];
                 long q = o + 16 + 32 * (is / 2);
                 int mask = (is & 1) == 0 ? 0xF : 0xF0;
                 FloatVector v = FloatVector.fromArray(F, x, kx);
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(v, a0);
                 a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(v, a1);
                 a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d2, m2).fma(v, a2);
                 v = FloatVector.fromArray(F, x, kx + 8);
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 8, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(v, a0);
                 a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 8 + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(v, a1);
                 a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 8 + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d2, m2).fma(v, a2);
                 v = FloatVector.fromArray(F, x, kx + 16);
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 16, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(v, a0);
                 a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 16 + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(v, a1);
                 a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 16 + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d2, m2).fma(v, a2);
                 v = FloatVector.fromArray(F, x, kx + 24);
                 a0 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 24, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d0).sub(m0).fma(v, a0);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d0, m0).fma(v, a0);
                 a1 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 24 + e1, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d1).sub(m1).fma(v, a1);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d1, m1).fma(v, a1);
                 a2 = ((FloatVector) ((IntVector) ByteVector.fromMemorySegment(QuantRows.BL, s, q + 24 + e2, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, QuantRows.IL, 0))
-                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).mul(d2).sub(m2).fma(v, a2);
+                        .and(mask).convertShape(VectorOperators.I2F, F, 0)).fma(d2, m2).fma(v, a2);
             }
         }
         a0.intoArray(t, 0);
