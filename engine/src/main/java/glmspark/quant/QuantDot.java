@@ -265,8 +265,7 @@ final class QuantDot {
             QuantRows.q4_KScales8(s, o + e1, t, 16);
             QuantRows.q4_KScales8(s, o + e2, t, 32);
             for (int is = 0, kx = k0; is < 8; is++, kx += 32) {
-                float f = (is & 1) == 0 ? 1f : 0.0625f;
-                float d0 = t[is] * f, m0 = -t[8 + is], d1 = t[16 + is] * f, m1 = -t[24 + is], d2 = t[32 + is] * f, m2 = -t[40 + is];
+                float d0 = t[is], m0 = t[8 + is], d1 = t[16 + is], m1 = t[24 + is], d2 = t[32 + is], m2 = t[40 + is];
                 long q = o + 16 + 32 * (is / 2);
                 int mask = (is & 1) == 0 ? 0xF : 0xF0;
                 FloatVector v = FloatVector.fromArray(F, x, kx);

@@ -260,9 +260,15 @@ final class QuantRows {
     /** Lanes 0-3 of 8. */
     private static final VectorMask<Integer> LOW4 = VectorMask.fromLong(IL, 0xF);
 
+    /** 1 in even lanes, 1/16 in odd ones (16 entries: F may have 16 lanes). */
+    private static final FloatVector ODD_SIXTEENTH = FloatVector.fromArray(F, new float[]{1, 0.0625f, 1, 0.0625f, 1, 0.0625f, 1, 0.0625f,
+            1, 0.0625f, 1, 0.0625f, 1, 0.0625f, 1, 0.0625f}, 0);
+
     /**
-     * On 8 lanes: the Q4_K block at o's 8 scales d * sc into y[yo ...] and its 8 mins dmin * m into y[yo + 8 ...],
-     * the values {@link #q4_KScale} and {@link #q4_KMin} give, from three 8-byte loads instead of byte by byte.
+     * On 8 lanes, for QuantDot.q4_KTri: the Q4_K block at o's 8 scales d * sc into y[yo ...], divided by 16 for the
+     * odd sub-blocks (whose high nibbles q4_KTri keeps in place, 16 times their value), and its 8 mins negated,
+     * -(dmin * m), into y[yo + 8 ...]: {@link #q4_KScale} and {@link #q4_KMin}'s values scaled by powers of two, so
+     * exactly, from three 8-byte loads instead of byte by byte (and no per-sub-block multiply left to q4_KTri).
      * With s = the 12 scale bytes at o + 4: sc = s[j] & 63 and m = s[j + 4] & 63 for j < 4, else sc = (s[j + 4] & 15)
      * | (s[j - 4] >> 6) << 4 and m = s[j + 4] >> 4 | (s[j] >> 6) << 4.
      */
@@ -274,8 +280,8 @@ final class QuantRows {
         IntVector c = ((IntVector) ByteVector.fromMemorySegment(BL, seg, o, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, IL, 0)).and(0xFF);
         IntVector sc = b.and(0xF).or(c.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).blend(a.and(63), LOW4);
         IntVector m = b.lanewise(VectorOperators.LSHR, 4).or(a.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4)).blend(b.and(63), LOW4);
-        ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o)).intoArray(y, yo);
-        ((FloatVector) m.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o + 2)).intoArray(y, yo + 8);
+        ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0)).mul(f16(seg, o)).mul(ODD_SIXTEENTH).intoArray(y, yo);
+        ((FloatVector) m.convertShape(VectorOperators.I2F, F, 0)).mul(-f16(seg, o + 2)).intoArray(y, yo + 8);
     }
 
     /**
