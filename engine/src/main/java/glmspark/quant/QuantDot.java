@@ -303,5 +303,4 @@ final class QuantDot {
         a2.intoArray(t, 2 * L);
         put(y, j, g, t);
     }
-
 }
